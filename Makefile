@@ -1,0 +1,31 @@
+# Every target creates .venv and installs into it on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck pytest run demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot handlers scheduler models services
+	$(BIN)/pytest
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+run: $(STAMP)
+	$(BIN)/firegrid run
+
+demo: $(STAMP)
+	$(BIN)/firegrid demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

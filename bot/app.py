@@ -1,0 +1,135 @@
+"""The composition root: build the PTB Application with every service, handler and job."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from types import ModuleType
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers.groups
+import handlers.onboarding
+import handlers.router
+from bot.db import make_engine, make_sessions, upgrade
+from bot.settings import Settings
+from handlers.context import BotData, ChatData, CustomContext
+from handlers.errors import on_error
+from handlers.menus import publish_menus
+from scheduler import jobs
+from services.clock import Clock, SystemClock
+from services.org_sync import ensure_admins, sync_org
+from services.orgconfig import load_org
+from services.outbox import coordinator_chat_ids
+from services.runtime import Runtime
+
+log = logging.getLogger("firegrid")
+
+# Feature modules: each has COMMANDS and register(app). Order matters only for /help.
+FEATURES: list[ModuleType] = [
+    handlers.onboarding,
+    handlers.groups,
+    handlers.router,
+]
+
+
+@dataclass(frozen=True)
+class Infra:
+    """What only the composition root touches: the engine and how the schema is handled."""
+
+    engine: AsyncEngine
+    database_url: str
+    migrate: bool
+
+
+def infra_of(app: Application) -> Infra:
+    infra = app.bot_data.infra
+    assert isinstance(infra, Infra)
+    return infra
+
+
+@dataclass
+class BuildOptions:
+    """What tests and the demo change; production uses the defaults."""
+
+    request: BaseRequest | None = None
+    updates_request: BaseRequest | None = None
+    clock: Clock | None = None
+    rate_limiter: bool = True
+    scheduler: bool = True
+    migrate: bool = True
+
+
+def build_application(settings: Settings, options: BuildOptions | None = None) -> Application:
+    """The one factory used by production, tests and the demo."""
+    opts = options or BuildOptions()
+    token = settings.require_token()
+    org = load_org(settings.firegrid_org)
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        sessions=make_sessions(engine),
+        org=org,
+        clock=opts.clock or SystemClock(),
+        tz=settings.tz,
+        admin_ids=settings.admin_ids,
+        invite_ttl=timedelta(days=settings.firegrid_invite_days),
+        org_dir=str(settings.firegrid_org.resolve().parent),
+    )
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .context_types(ContextTypes(context=CustomContext, bot_data=BotData, chat_data=ChatData))
+        .post_init(startup)
+        .post_shutdown(shutdown)
+    )
+    if opts.request is not None:
+        builder = builder.request(opts.request)
+        builder = builder.get_updates_request(opts.updates_request or opts.request)
+    if opts.rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+    app = builder.build()
+    data: BotData = app.bot_data
+    data.runtime = runtime
+    data.infra = Infra(engine=engine, database_url=settings.database_url, migrate=opts.migrate)
+    for feature in FEATURES:
+        data.commands.extend(feature.COMMANDS)
+        feature.register(app)
+    app.add_error_handler(on_error)
+    if opts.scheduler:
+        jobs.install(app, every=settings.firegrid_tick_seconds)
+    return app
+
+
+async def startup(app: Application) -> None:
+    """Runs before polling (and explicitly in tests): schema, org sync, admins, menus."""
+    data: BotData = app.bot_data
+    rt = data.runtime
+    assert rt is not None
+    infra = infra_of(app)
+    if infra.migrate:
+        await upgrade(infra.database_url)
+    now = rt.now()
+    async with rt.transaction() as session:
+        report = await sync_org(session, rt.org, now)
+        await ensure_admins(session, rt.org, rt.admin_ids, now)
+        coordinators = await coordinator_chat_ids(session)
+    me = await app.bot.get_me()
+    rt.bot_username = me.username or rt.bot_username
+    await publish_menus(app.bot, data.commands, coordinators)
+    log.info(
+        "started as @%s: %d departments, %d areas (sync: +%d, renamed %d, inactive %d)",
+        rt.bot_username,
+        len(rt.org.departments),
+        len(rt.org.areas),
+        report.added,
+        report.renamed,
+        report.deactivated,
+    )
+
+
+async def shutdown(app: Application) -> None:
+    await infra_of(app).engine.dispose()

@@ -1,0 +1,65 @@
+"""The `firegrid` command: run, check-config, db upgrade, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.settings import ConfigError, load_settings
+from services.orgconfig import OrgFileError, load_org
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="firegrid", description="FireGrid 消防网格哨")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (long polling)")
+    check = sub.add_parser("check-config", help="validate an org file and print a summary")
+    check.add_argument("path", nargs="?", help="org file (default: FIREGRID_ORG)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check-config":
+            return check_config(args.path)
+        if args.command == "db":
+            return db_upgrade()
+        if args.command == "run":
+            from bot.run import run
+
+            return run()
+    except (ConfigError, OrgFileError) as exc:
+        print(f"firegrid: {exc}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def check_config(path: str | None) -> int:
+    file = Path(path) if path else load_settings().firegrid_org
+    org = load_org(file)
+    routed = sum(1 for c in org.categories if c.routes)
+    print(f"{file}: OK")
+    print(f"  office: {org.office.name} (case numbers {org.office.case_prefix}-YYYY-NNNN)")
+    print(f"  departments: {len(org.departments)}")
+    for dept in org.departments:
+        parent = f" (under {dept.parent})" if dept.parent else ""
+        print(f"    {dept.key:<28} {dept.name} [{dept.kind}]{parent}")
+    print(f"  areas: {len(org.areas)}")
+    print(f"  hazard categories: {len(org.categories)} ({routed} routed, the rest to triage)")
+    print(f"  ladders: {', '.join(org.ladders)}")
+    print(f"  reminder rules: {len(org.reminders)}")
+    return 0
+
+
+def db_upgrade() -> int:
+    from bot.db import upgrade_sync
+
+    settings = load_settings()
+    upgrade_sync(settings.database_url)
+    print("database schema is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""`firegrid run`: load settings, build the application, poll."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.logsetup import configure_logging
+from bot.settings import load_settings
+
+
+def run() -> int:
+    settings = load_settings()
+    token = settings.require_token()
+    configure_logging(token)
+    app = build_application(settings)
+    logging.getLogger("firegrid").info("polling %s", settings.telegram_api_base_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0

@@ -1,0 +1,98 @@
+"""Settings from the environment and `.env` (pydantic-settings); mistakes become one clear line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ORG = PROJECT_ROOT / "org.example.yaml"
+TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A configuration mistake, phrased as one line naming the key and the fix."""
+
+
+class Settings(BaseSettings):
+    """Every key is documented in .env.example."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/firegrid.db"
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    firegrid_org: Path = DEFAULT_ORG
+    firegrid_admins: str = ""
+    firegrid_tz: str = "Asia/Shanghai"
+    firegrid_tick_seconds: float = Field(default=30.0, gt=0)
+    firegrid_invite_days: int = Field(default=7, gt=0)
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(
+                f"'{value}' is not an http(s) URL; "
+                "use e.g. https://api.telegram.org/bot or http://127.0.0.1:8081/bot"
+            )
+        return value
+
+    @field_validator("firegrid_tz")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone; use e.g. Asia/Shanghai") from None
+        return value
+
+    @field_validator("firegrid_admins")
+    @classmethod
+    def _admins(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip() and not re.fullmatch(r"-?\d+", part.strip()):
+                raise ValueError(
+                    f"'{part.strip()}' is not a Telegram user id; write numbers separated by commas"
+                )
+        return value
+
+    @property
+    def admin_ids(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.firegrid_admins.split(",") if p.strip())
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.firegrid_tz)
+
+    def require_token(self) -> str:
+        """The token, or a ConfigError saying how to get one."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
+                "(/newbot), then put TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example)."
+            )
+        token = self.telegram_bot_token.get_secret_value().strip()
+        if not TOKEN_PATTERN.match(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC-DEF…); "
+                "copy it again from @BotFather into .env."
+            )
+        return token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; any mistake becomes a ConfigError naming the key."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{key}: {message} (set it in the environment or in .env)") from None

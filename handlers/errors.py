@@ -1,0 +1,29 @@
+"""Last line of defence: log the failure, tell the person briefly, never show a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from handlers.context import CustomContext
+
+log = logging.getLogger("firegrid.errors")
+
+SORRY = "抱歉，系统处理该请求时出现问题，已记录。请稍后重试；如多次出现，请联系协调员。"
+
+
+async def on_error(update: object, context: CustomContext) -> None:
+    """PTB error handler: one log line with the kind of error, a short apology in the chat."""
+    error = context.error
+    log.error("handler failed: %s: %s", type(error).__name__, error, exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(SORRY[:190], show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(SORRY)
+    except TelegramError as exc:
+        log.warning("could not tell the user about the failure: %s", exc)

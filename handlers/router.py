@@ -1,0 +1,111 @@
+"""Routes free messages (text, photos, locations) to the conversation the person is in.
+
+Conversation state lives in the database (services/dialogs.py), so after a restart the next
+message lands in the same step. Features register a DialogRoutes per dialog kind, and trigger
+words that start a conversation from plain text (e.g. 吹哨).
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Chat, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from handlers.context import CommandSpec, CustomContext, DialogRoutes, Trigger, TriggerHandler
+from handlers.guards import MAX_INPUT, NOT_REGISTERED, current_person, refuse, reply
+from models.dto import PersonInfo
+from models.enums import Role
+from services.dialogs import clear_dialog, get_dialog
+from services.errors import Refusal
+
+COMMANDS = [CommandSpec("cancel", "取消当前正在进行的填报或操作", frozenset(Role), "any")]
+
+
+def add_dialog(app: Application, kind: str, routes: DialogRoutes) -> None:
+    """Register a conversation kind (called by each feature's register())."""
+    app.bot_data.dialogs[kind] = routes
+
+
+def add_trigger(app: Application, pattern: str, handler: TriggerHandler) -> None:
+    """Plain words in a private chat that start a conversation when none is under way."""
+    app.bot_data.triggers.append(Trigger(re.compile(pattern), handler))
+
+
+async def route(update: Update, context: CustomContext) -> None:
+    """Deliver a free message to the person's conversation, or explain what to do."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    if chat is None or user is None or message is None:
+        return
+    private = chat.type == Chat.PRIVATE
+    async with context.rt.transaction() as session:
+        dialog = await get_dialog(session, user.id, chat.id)
+    if dialog is None and not private:
+        return  # ordinary group conversation is none of the bot's business
+    person = await current_person(update, context)
+    if person is None:
+        if private:
+            await reply(update, NOT_REGISTERED)
+        return
+    text = message.text or message.caption or ""
+    if len(text) > MAX_INPUT:
+        await refuse(update, f"消息过长（{len(text)}字），请控制在{MAX_INPUT}字以内后重新发送。")
+        return
+    try:
+        if dialog is None:
+            await _no_dialog(update, context, person, text)
+            return
+        routes = context.bot_data.dialogs.get(dialog.kind)
+        if routes is None:
+            await reply(update, "该操作已不再可用，已为您结束。请重新开始。")
+            async with context.rt.transaction() as session:
+                await clear_dialog(session, user.id, chat.id)
+            return
+        if message.photo:
+            handler = routes.on_photo
+            what = "图片"
+        elif message.location:
+            handler = routes.on_location
+            what = "位置"
+        else:
+            handler = routes.on_text if message.text else None
+            what = "文字"
+        if handler is None:
+            await reply(
+                update, f"{routes.title}此步不接收{what}，请按提示操作，或发送 /cancel 取消。"
+            )
+            return
+        await handler(update, context, person, dialog)
+    except Refusal as refusal:
+        await refuse(update, refusal.message)
+
+
+async def _no_dialog(update: Update, context: CustomContext, person: PersonInfo, text: str) -> None:
+    for trigger in context.bot_data.triggers:
+        if text and trigger.pattern.fullmatch(text.strip()):
+            await trigger.handler(update, context, person)
+            return
+    await reply(update, "未能识别该消息。发送 /help 查看可用命令。")
+
+
+async def cancel(update: Update, context: CustomContext) -> None:
+    """/cancel: leave whatever conversation the person is in (answers given so far are kept)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    async with context.rt.transaction() as session:
+        dialog = await get_dialog(session, user.id, chat.id)
+        if dialog is not None:
+            await clear_dialog(session, user.id, chat.id)
+    if dialog is None:
+        await reply(update, "当前没有进行中的操作。")
+    else:
+        routes = context.bot_data.dialogs.get(dialog.kind)
+        title = routes.title if routes else "当前操作"
+        await reply(update, f"已取消：{title}。")
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("cancel", cancel))
+    free = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION
+    app.add_handler(MessageHandler(free, route), group=10)

@@ -1,0 +1,100 @@
+"""Who is who: looking people up, listing and removing them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.dto import AreaInfo, DepartmentInfo, PersonInfo
+from models.enums import Role
+from models.org import Area, Department
+from models.people import Person, PersonArea
+from services.errors import Refusal
+
+
+async def person_by_user(session: AsyncSession, telegram_user_id: int) -> PersonInfo | None:
+    """The active person behind a Telegram user id, with department and areas."""
+    person = await session.scalar(
+        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
+    )
+    return await to_info(session, person) if person is not None else None
+
+
+async def to_info(session: AsyncSession, person: Person) -> PersonInfo:
+    dept = await session.get(Department, person.department_id) if person.department_id else None
+    areas = await session.scalars(
+        select(Area)
+        .join(PersonArea, PersonArea.area_id == Area.id)
+        .where(PersonArea.person_id == person.id)
+        .order_by(Area.id)
+    )
+    return PersonInfo(
+        id=person.id,
+        telegram_user_id=person.telegram_user_id,
+        display_name=person.display_name,
+        role=Role(person.role),
+        department=DepartmentInfo.model_validate(dept) if dept else None,
+        areas=tuple(AreaInfo.model_validate(a) for a in areas),
+    )
+
+
+async def refresh_name(
+    session: AsyncSession, telegram_user_id: int, display_name: str, username: str | None
+) -> None:
+    """Keep the stored name in step with Telegram (admins start with a placeholder)."""
+    person = await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+    if person is not None and (person.display_name != display_name or person.username != username):
+        person.display_name = display_name[:128]
+        person.username = username
+
+
+async def list_people(session: AsyncSession) -> list[PersonInfo]:
+    rows = await session.scalars(
+        select(Person).where(Person.active.is_(True)).order_by(Person.department_id, Person.id)
+    )
+    return [await to_info(session, p) for p in rows]
+
+
+async def remove_person(
+    session: AsyncSession, *, actor: PersonInfo, person_id: int, now: datetime
+) -> PersonInfo:
+    """Deactivate a person (history stays); coordinators cannot remove themselves."""
+    person = await session.get(Person, person_id)
+    if person is None or not person.active:
+        raise Refusal(f"未找到编号为 {person_id} 的人员，请用 /people 查看人员编号。")
+    if person.id == actor.id:
+        raise Refusal("不能移除自己。如需变更，请由其他协调员操作。")
+    person.active = False
+    person.removed_at = now
+    person.removed_by = actor.id
+    await session.flush()
+    return await to_info(session, person)
+
+
+async def find_department(session: AsyncSession, text: str) -> DepartmentInfo | None:
+    """A department by key or by Chinese name (short or full)."""
+    text = text.strip()
+    row = await session.scalar(
+        select(Department).where(
+            Department.active.is_(True),
+            (Department.key == text) | (Department.name == text) | (Department.full_name == text),
+        )
+    )
+    return DepartmentInfo.model_validate(row) if row else None
+
+
+async def find_area(session: AsyncSession, text: str) -> AreaInfo | None:
+    text = text.strip()
+    row = await session.scalar(
+        select(Area).where(Area.active.is_(True), (Area.key == text) | (Area.name == text))
+    )
+    return AreaInfo.model_validate(row) if row else None
+
+
+async def list_departments(session: AsyncSession) -> list[DepartmentInfo]:
+    rows = await session.scalars(
+        select(Department).where(Department.active.is_(True)).order_by(Department.id)
+    )
+    return [DepartmentInfo.model_validate(r) for r in rows]
