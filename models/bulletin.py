@@ -1,0 +1,347 @@
+"""DTOs of the monthly bulletin (通报): what the renderers need, computed elsewhere."""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import re
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+_PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+
+
+class _Dto(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """`part/whole` as a percentage rounded half-up to 0.1; None when `whole` is 0."""
+    if whole <= 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+class BulletinPeriod(_Dto):
+    """A calendar month in the office's time zone."""
+
+    year: int = Field(ge=2000, le=2999)
+    month: int = Field(ge=1, le=12)
+
+    @classmethod
+    def parse(cls, text: str) -> BulletinPeriod:
+        """Parse `2026-12`, `2026/12`, `2026.12` or `2026年12月`; ValueError otherwise."""
+        m = _PERIOD_RE.match(text)
+        if m is None:
+            raise ValueError(f"not a month: {text!r}")
+        return cls(year=int(m.group(1)), month=int(m.group(2)))
+
+    @classmethod
+    def containing(cls, moment: datetime, tz: ZoneInfo) -> BulletinPeriod:
+        """The month that contains `moment` in `tz`."""
+        local = moment.astimezone(tz)
+        return cls(year=local.year, month=local.month)
+
+    @property
+    def key(self) -> str:
+        """`2026-12`: the form used in commands, dedupe keys and file names."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """`2026年12月`."""
+        return f"{self.year}年{self.month}月"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def previous(self) -> BulletinPeriod:
+        if self.month == 1:
+            return BulletinPeriod(year=self.year - 1, month=12)
+        return BulletinPeriod(year=self.year, month=self.month - 1)
+
+    def next(self) -> BulletinPeriod:
+        if self.month == 12:
+            return BulletinPeriod(year=self.year + 1, month=1)
+        return BulletinPeriod(year=self.year, month=self.month + 1)
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) of the month as UTC instants: local midnight of the 1st to the next 1st."""
+        utc = ZoneInfo("UTC")
+        start = datetime(self.year, self.month, 1, tzinfo=tz).astimezone(utc)
+        nxt = self.next()
+        end = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(utc)
+        return start, end
+
+
+class ReportStatus(enum.StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        return {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}[self.value]
+
+
+class ReportRow(_Dto):
+    """One department's monthly report for one form."""
+
+    department_key: str
+    department: str
+    form_key: str
+    form: str
+    status: ReportStatus
+    submitted_at: AwareDatetime | None = None
+    submitted_by: str | None = None
+
+    @model_validator(mode="after")
+    def _submitted_matches_status(self) -> ReportRow:
+        if (self.status is ReportStatus.MISSING) != (self.submitted_at is None):
+            raise ValueError("submitted_at must be set exactly when the report was submitted")
+        return self
+
+
+class DutyKind(enum.StrEnum):
+    MEETING = "meeting"
+    TRAINING = "training"
+    INSPECTION = "inspection"
+    GUIDANCE = "guidance"
+
+    @property
+    def label(self) -> str:
+        return {
+            "meeting": "会议",
+            "training": "培训",
+            "inspection": "检查",
+            "guidance": "指导",
+        }[self.value]
+
+
+class DutyRow(_Dto):
+    """Meetings, trainings, inspections or guidance one department held against what was due."""
+
+    department_key: str
+    department: str
+    kind: DutyKind
+    held: int = Field(ge=0)
+    expected: int = Field(ge=0)
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.expected - self.held, 0)
+
+
+class HazardTally(_Dto):
+    """Cases whistled in the month for one category, area or department, by state at month end."""
+
+    key: str
+    name: str
+    whistled: int = Field(ge=0)
+    closed: int = Field(ge=0)
+    open: int = Field(ge=0)
+    overdue: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HazardTally:
+        if self.closed + self.open != self.whistled:
+            raise ValueError("each whistled case is either closed or open at month end")
+        if self.overdue > self.open:
+            raise ValueError("overdue counts open cases only")
+        return self
+
+    @property
+    def open_in_time(self) -> int:
+        """Open and not overdue: the middle segment of the stacked bar."""
+        return self.open - self.overdue
+
+
+class OpenCase(_Dto):
+    """One of the oldest cases still open at the end of the month."""
+
+    number: str
+    category: str
+    area: str
+    whistled_at: AwareDatetime
+    age_minutes: int = Field(ge=0)
+    pending_departments: list[str] = Field(default_factory=list)
+
+
+class HazardFigures(_Dto):
+    by_category: list[HazardTally] = Field(default_factory=list)
+    by_area: list[HazardTally] = Field(default_factory=list)
+    by_department: list[HazardTally] = Field(default_factory=list)
+    oldest_open: list[OpenCase] = Field(default_factory=list)
+
+
+class DepartmentResponse(_Dto):
+    """How one department answered the cases dispatched to it in the month."""
+
+    department_key: str
+    department: str
+    cases: int = Field(ge=0)
+    acks: int = Field(ge=0)
+    acks_on_time: int = Field(ge=0)
+    median_ack_minutes: float | None = None
+    p90_ack_minutes: float | None = None
+    median_resolve_minutes: float | None = None
+    escalations: int = Field(ge=0, default=0)
+    reopened: int = Field(ge=0, default=0)
+    # The ladder's escalation limit for this department's cases (minutes): the chart's marker.
+    ack_limit_minutes: float | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DepartmentResponse:
+        if self.acks > self.cases or self.acks_on_time > self.acks:
+            raise ValueError("acks_on_time <= acks <= cases")
+        if self.acks == 0 and self.median_ack_minutes is not None:
+            raise ValueError("a median time to 报到 needs at least one 报到")
+        return self
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        """On-time 报到 as a percentage of the cases dispatched; None without cases."""
+        return percent(self.acks_on_time, self.cases)
+
+
+class TalkProposal(_Dto):
+    """A department proposed for a talk (约谈), with the figures that put it there."""
+
+    department_key: str
+    department: str
+    reasons: list[str] = Field(min_length=1)
+
+
+class Highlight(_Dto):
+    """A highlight or good practice (亮点和先进经验) quoted from a report."""
+
+    department: str
+    text: str
+    form: str | None = None
+
+
+class HeadlineFigures(_Dto):
+    """The month at a glance; the same fields for the previous month give the change."""
+
+    whistled: int = Field(ge=0, default=0)
+    closed: int = Field(ge=0, default=0)
+    open: int = Field(ge=0, default=0)
+    overdue: int = Field(ge=0, default=0)
+    dispatches: int = Field(ge=0, default=0)
+    acks_on_time: int = Field(ge=0, default=0)
+    median_ack_minutes: float | None = None
+    escalations: int = Field(ge=0, default=0)
+    reopened: int = Field(ge=0, default=0)
+    reports_on_time: int = Field(ge=0, default=0)
+    reports_late: int = Field(ge=0, default=0)
+    reports_missing: int = Field(ge=0, default=0)
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        """On-time 报到 over all department dispatches of the month, in percent."""
+        return percent(self.acks_on_time, self.dispatches)
+
+    @property
+    def reports_expected(self) -> int:
+        return self.reports_on_time + self.reports_late + self.reports_missing
+
+
+class DepartmentTimes(_Dto):
+    """One department's 报到 and 处置 times on one case."""
+
+    department_key: str
+    department: str
+    acked_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+
+
+class LedgerCase(_Dto):
+    """One row of the case ledger (台账)."""
+
+    number: str
+    category: str
+    area: str
+    address: str = ""
+    urgent: bool = False
+    reporter: str = ""
+    status: str
+    whistled_at: AwareDatetime
+    dispatched_at: AwareDatetime | None = None
+    departments: list[DepartmentTimes] = Field(default_factory=list)
+    verified_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    reopened: int = Field(ge=0, default=0)
+    description: str = ""
+
+
+class FormAnswers(_Dto):
+    """One department's submitted answers to a form, one cell per question."""
+
+    department: str
+    submitted_at: AwareDatetime
+    submitted_by: str = ""
+    cells: list[str]
+
+
+class FormTable(_Dto):
+    """All submissions of one form in the month: columns are the question labels."""
+
+    form_key: str
+    title: str
+    columns: list[str]
+    rows: list[FormAnswers] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> FormTable:
+        for row in self.rows:
+            if len(row.cells) != len(self.columns):
+                raise ValueError(f"{row.department}: {len(row.cells)} cells for {self.title}")
+        return self
+
+
+class Bulletin(_Dto):
+    """Everything the month's bulletin states; renderers read nothing else."""
+
+    period: BulletinPeriod
+    office: str
+    issue_date: date
+    tz: str = "Asia/Shanghai"
+    current: HeadlineFigures
+    # None when the bot has no record of the previous month (e.g. it did not exist yet).
+    previous: HeadlineFigures | None = None
+    reports: list[ReportRow] = Field(default_factory=list)
+    duties: list[DutyRow] = Field(default_factory=list)
+    hazards: HazardFigures = Field(default_factory=HazardFigures)
+    response: list[DepartmentResponse] = Field(default_factory=list)
+    talk_rule: str = ""
+    talks: list[TalkProposal] = Field(default_factory=list)
+    highlights: list[Highlight] = Field(default_factory=list)
+    cases: list[LedgerCase] = Field(default_factory=list)
+    forms: list[FormTable] = Field(default_factory=list)
+    # Plain sentences stated before the figures, e.g. that the month precedes the bot's records.
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def title(self) -> str:
+        return f"关于{self.period.label}消防网格化工作情况的通报"
+
+    def file_stem(self) -> str:
+        """Base name for the attached files, e.g. `通报-2026-12`."""
+        return f"通报-{self.period.key}"
+
+
+def age_minutes(since: datetime, now: datetime) -> int:
+    """Whole minutes from `since` to `now`, never negative."""
+    return max(int((now - since) / timedelta(minutes=1)), 0)

@@ -1,0 +1,290 @@
+"""The month's ledger (台账) as an Excel workbook: cases with every timestamp, reports, figures."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from models.bulletin import Bulletin, HeadlineFigures
+from services.bulletin.format import DASH
+
+Cell = str | int | float | datetime | None
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_MIN_WIDTH, _MAX_WIDTH = 8, 60
+
+
+def local_minute(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """The office-time wall clock to the minute, as Excel stores it (no time zone)."""
+    if moment is None:
+        return None
+    return moment.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _clean(value: Cell) -> Cell:
+    """Drop the control characters Excel refuses (they can arrive in typed answers)."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def _display_width(value: Cell) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return len("2026-12-01 09:20")
+    text = str(value)
+    widest = max(text.split("\n"), key=len)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in widest)
+
+
+def _sheet(
+    wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]
+) -> Worksheet:
+    ws = wb.create_sheet(title)
+    ws.append([_clean(h) for h in headers])
+    for row in rows:
+        ws.append([_clean(v) for v in row])
+    for line in ws.iter_rows(min_row=1):
+        for cell in line:
+            # Typed answers are text: `=HYPERLINK(...)` from a form must not become a formula.
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.freeze_panes = "A2"
+    for col in range(1, len(headers) + 1):
+        cells = [ws.cell(row=r, column=col) for r in range(1, ws.max_row + 1)]
+        for cell in cells:
+            if isinstance(cell.value, datetime):
+                cell.number_format = TIME_FORMAT
+        width = max(_display_width(c.value) for c in cells) + 2
+        ws.column_dimensions[get_column_letter(col)].width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
+    return ws
+
+
+def _safe_title(title: str, taken: set[str]) -> str:
+    """An Excel sheet name: no []:*?/\\, at most 31 characters, unique in the workbook."""
+    base = _SHEET_FORBIDDEN.sub("_", title).strip("'") or "表"
+    name, n = base[:31], 2
+    while name in taken:
+        suffix = f"({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name)
+    return name
+
+
+def _minutes(value: float | None) -> float | str:
+    return DASH if value is None else round(value, 1)
+
+
+def _rate(value: Decimal | None) -> float | str:
+    return DASH if value is None else float(value)
+
+
+def _summary_rows(cur: HeadlineFigures, prev: HeadlineFigures | None) -> list[list[Cell]]:
+    def line(label: str, now: int | float | None, before: int | float | None) -> list[Cell]:
+        change: Cell = DASH
+        if now is not None and before is not None:
+            change = round(now - before, 1)
+        return [
+            label,
+            DASH if now is None else now,
+            DASH if before is None else before,
+            change,
+        ]
+
+    def rate(f: HeadlineFigures | None) -> float | None:
+        return None if f is None or f.on_time_rate is None else float(f.on_time_rate)
+
+    def median(f: HeadlineFigures | None) -> float | None:
+        if f is None or f.median_ack_minutes is None:
+            return None
+        return round(f.median_ack_minutes, 1)
+
+    counts = [
+        ("吹哨隐患（起）", "whistled"),
+        ("已结案（起）", "closed"),
+        ("未结案（起）", "open"),
+        ("其中超期（起）", "overdue"),
+        ("派遣部门（次）", "dispatches"),
+        ("按时报到（次）", "acks_on_time"),
+        ("升级（次）", "escalations"),
+        ("核查未通过重新处置（次）", "reopened"),
+        ("月报按时报送（份）", "reports_on_time"),
+        ("月报逾期报送（份）", "reports_late"),
+        ("月报未报送（份）", "reports_missing"),
+    ]
+    rows = [
+        line(label, getattr(cur, f), None if prev is None else getattr(prev, f))
+        for label, f in counts
+    ]
+    rows.insert(6, line("按时报到率（%）", rate(cur), rate(prev)))
+    rows.insert(7, line("报到用时中位数（分钟）", median(cur), median(prev)))
+    return rows
+
+
+def render_xlsx(b: Bulletin) -> bytes:
+    """The ledger as .xlsx bytes."""
+    tz = b.zone
+    wb = Workbook()
+    if wb.active is not None:
+        wb.remove(wb.active)
+    wb.properties.title = f"{b.period.label}消防网格化工作台账"
+    wb.properties.creator = b.office
+    taken: set[str] = set()
+
+    _sheet(
+        wb,
+        _safe_title("汇总", taken),
+        ["指标", "本月", "上月", "变化"],
+        _summary_rows(b.current, b.previous),
+    )
+
+    # One pair of columns per department that had any case, in the order the bulletin lists them.
+    order = [r.department_key for r in b.response]
+    names = {r.department_key: r.department for r in b.response}
+    for case in b.cases:
+        for d in case.departments:
+            if d.department_key not in names:
+                order.append(d.department_key)
+                names[d.department_key] = d.department
+    headers = [
+        "案件编号",
+        "类别",
+        "区域",
+        "地点",
+        "紧急程度",
+        "上报人",
+        "状态",
+        "吹哨时间",
+        "派遣时间",
+    ]
+    for key in order:
+        headers += [f"{names[key]}报到时间", f"{names[key]}处置时间"]
+    headers += ["核查时间", "结案时间", "重新处置次数", "描述"]
+    case_rows: list[list[Cell]] = []
+    for case in b.cases:
+        times = {d.department_key: d for d in case.departments}
+        row: list[Cell] = [
+            case.number,
+            case.category,
+            case.area,
+            case.address,
+            "紧急" if case.urgent else "一般",
+            case.reporter,
+            case.status,
+            local_minute(case.whistled_at, tz),
+            local_minute(case.dispatched_at, tz),
+        ]
+        for key in order:
+            mine = times.get(key)
+            # Blank: not this department's case; a dash: its case, not (yet) done.
+            if mine is None:
+                row += [None, None]
+            else:
+                row += [
+                    local_minute(mine.acked_at, tz) or DASH,
+                    local_minute(mine.resolved_at, tz) or DASH,
+                ]
+        row += [
+            local_minute(case.verified_at, tz),
+            local_minute(case.closed_at, tz),
+            case.reopened,
+            case.description,
+        ]
+        case_rows.append(row)
+    _sheet(wb, _safe_title("案件台账", taken), headers, case_rows)
+
+    _sheet(
+        wb,
+        _safe_title("部门响应", taken),
+        [
+            "部门",
+            "派遣",
+            "报到",
+            "按时报到",
+            "按时报到率（%）",
+            "报到用时中位数（分钟）",
+            "报到用时90%分位（分钟）",
+            "处置用时中位数（分钟）",
+            "升级",
+            "重新处置",
+            "升级时限（分钟）",
+        ],
+        [
+            [
+                r.department,
+                r.cases,
+                r.acks,
+                r.acks_on_time,
+                _rate(r.on_time_rate),
+                _minutes(r.median_ack_minutes),
+                _minutes(r.p90_ack_minutes),
+                _minutes(r.median_resolve_minutes),
+                r.escalations,
+                r.reopened,
+                _minutes(r.ack_limit_minutes),
+            ]
+            for r in b.response
+        ],
+    )
+    hz = b.hazards
+    tallies = (
+        [("类别", t) for t in hz.by_category]
+        + [("区域", t) for t in hz.by_area]
+        + [("部门", t) for t in hz.by_department]
+    )
+    _sheet(
+        wb,
+        _safe_title("隐患统计", taken),
+        ["维度", "名称", "吹哨", "已结案", "未结案", "超期"],
+        [[dim, t.name, t.whistled, t.closed, t.open, t.overdue] for dim, t in tallies],
+    )
+    _sheet(
+        wb,
+        _safe_title("月报报送", taken),
+        ["部门", "报告", "报送情况", "报送时间", "报送人"],
+        [
+            [
+                r.department,
+                r.form,
+                r.status.label,
+                local_minute(r.submitted_at, tz),
+                r.submitted_by or DASH,
+            ]
+            for r in b.reports
+        ],
+    )
+    _sheet(
+        wb,
+        _safe_title("会议培训检查", taken),
+        ["部门", "事项", "应开展", "已开展", "缺少"],
+        [[d.department, d.kind.label, d.expected, d.held, d.shortfall] for d in b.duties],
+    )
+    for form in b.forms:
+        _sheet(
+            wb,
+            _safe_title(form.title, taken),
+            ["部门", "报送时间", "报送人", *form.columns],
+            [
+                [a.department, local_minute(a.submitted_at, tz), a.submitted_by, *a.cells]
+                for a in form.rows
+            ],
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
