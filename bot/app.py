@@ -15,6 +15,7 @@ import handlers.groups
 import handlers.onboarding
 import handlers.router
 from bot.db import make_engine, make_sessions, upgrade
+from bot.delivery import deliver_due
 from bot.settings import Settings
 from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
@@ -100,8 +101,23 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         feature.register(app)
     app.add_error_handler(on_error)
     if opts.scheduler:
-        jobs.install(app, every=settings.firegrid_tick_seconds)
+        jobs.install(app, every=settings.firegrid_tick_seconds, after=deliver)
     return app
+
+
+async def deliver(app: Application) -> None:
+    """Send what the outbox holds (after the tick's steps have committed their rows)."""
+    rt = app.bot_data.runtime
+    assert rt is not None
+    await deliver_due(app.bot, rt, rt.now())
+
+
+async def tick_once(app: Application) -> None:
+    """One tick by hand (tests and the demo drive time themselves)."""
+    rt = app.bot_data.runtime
+    assert rt is not None
+    await jobs.run_steps(rt, rt.now())
+    await deliver(app)
 
 
 async def startup(app: Application) -> None:

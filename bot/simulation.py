@@ -1,0 +1,106 @@
+"""The real Application on the in-process fake Telegram, with a fake clock.
+
+Used by the bot tests and by the demo: the same factory, services, scheduler steps and outbox
+as production; only Telegram and time are simulated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.app import BuildOptions, build_application, startup, tick_once
+from bot.faketg import FakeRequest, FakeTelegram
+from bot.settings import DEFAULT_ORG, load_settings
+from services.clock import FakeClock
+from services.runtime import Runtime
+
+FAKE_TOKEN = "123456789:AAFakeTokenForTheSimulatedTelegram0"
+
+
+class Simulation:
+    """Owns one FakeTelegram and one FakeClock; builds (and rebuilds) the Application."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        clock: FakeClock,
+        tg: FakeTelegram | None = None,
+        admins: Iterable[int] = (1001,),
+        org_path: Path = DEFAULT_ORG,
+        migrate: bool = False,
+    ) -> None:
+        self.database_url = database_url
+        self.clock = clock
+        self.tg = tg or FakeTelegram()
+        self.admins = tuple(admins)
+        self.org_path = org_path
+        self.migrate = migrate
+        self._app: Application | None = None
+
+    @property
+    def app(self) -> Application:
+        assert self._app is not None, "call start() first"
+        return self._app
+
+    @property
+    def rt(self) -> Runtime:
+        runtime = self.app.bot_data.runtime
+        assert runtime is not None
+        return runtime
+
+    async def start(self) -> Application:
+        """Build the Application exactly as production does, then run its start-up."""
+        settings = load_settings(
+            telegram_bot_token=FAKE_TOKEN,
+            database_url=self.database_url,
+            firegrid_org=self.org_path,
+            firegrid_admins=",".join(str(a) for a in self.admins),
+            firegrid_tick_seconds=1,
+        )
+        app = build_application(
+            settings,
+            BuildOptions(
+                request=FakeRequest(self.tg),
+                updates_request=FakeRequest(self.tg),
+                clock=self.clock,
+                rate_limiter=False,
+                scheduler=False,
+                migrate=self.migrate,
+            ),
+        )
+        await app.initialize()
+        await startup(app)
+        self.tg.attach(app)
+        self._app = app
+        return app
+
+    async def stop(self) -> None:
+        """Shut the Application down (as a process exit would); the database stays."""
+        if self._app is not None:
+            await self._app.shutdown()
+            await self._app.post_shutdown(self._app)  # type: ignore[misc]
+            self._app = None
+
+    async def restart(self) -> Application:
+        """Throw the Application away and build a new one on the same database."""
+        await self.stop()
+        return await self.start()
+
+    async def tick(self) -> None:
+        """One scheduler tick at the current fake time: due work, then delivery."""
+        await tick_once(self.app)
+
+    async def advance(self, delta: timedelta, *, step: timedelta = timedelta(minutes=1)) -> None:
+        """Move the clock forward in steps, ticking after each (never sleeps)."""
+        end = self.clock.now() + delta
+        while self.clock.now() < end:
+            self.clock.set(min(self.clock.now() + step, end))
+            await self.tick()
+
+    async def run_until(self, when: datetime, *, step: timedelta = timedelta(minutes=1)) -> None:
+        await self.advance(when - self.clock.now(), step=step)
