@@ -26,6 +26,7 @@ from services.org_sync import ensure_admins, sync_org
 from services.orgconfig import load_org
 from services.outbox import coordinator_chat_ids
 from services.runtime import Runtime
+from services.workdays import WorkdayCalendar
 
 log = logging.getLogger("firegrid")
 
@@ -78,6 +79,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         admin_ids=settings.admin_ids,
         invite_ttl=timedelta(days=settings.firegrid_invite_days),
         org_dir=str(settings.firegrid_org.resolve().parent),
+        calendar=WorkdayCalendar.build(org.calendar),
     )
     builder = (
         Application.builder()

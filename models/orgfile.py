@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.calendar_schema import OfficeCalendar
 from models.enums import AreaKind, DepartmentKind
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
@@ -141,7 +142,7 @@ class OrgFile(Strict):
     ladders: dict[str, LadderSpec] = Field(default_factory=dict)
     reminders: list[dict[str, Any]] = Field(default_factory=list)
     forms_file: str | None = None
-    calendar: dict[str, Any] = Field(default_factory=dict)
+    calendar: OfficeCalendar = Field(default_factory=lambda: OfficeCalendar({}))
     bulletin: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.orgfile import OrgFile
 from services.clock import Clock
+from services.workdays import WorkdayCalendar
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Runtime:
     invite_ttl: timedelta = timedelta(days=7)
     bot_username: str = "firegrid_bot"
     org_dir: str = "."
+    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar.build)
 
     def now(self) -> datetime:
         return self.clock.now()
