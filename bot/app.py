@@ -22,6 +22,7 @@ from handlers.errors import on_error
 from handlers.menus import publish_menus
 from scheduler import jobs
 from services.clock import Clock, SystemClock
+from services.forms.config import load_org_forms
 from services.org_sync import ensure_admins, sync_org
 from services.orgconfig import load_org
 from services.outbox import coordinator_chat_ids
@@ -80,6 +81,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         invite_ttl=timedelta(days=settings.firegrid_invite_days),
         org_dir=str(settings.firegrid_org.resolve().parent),
         calendar=WorkdayCalendar.build(org.calendar),
+        forms=load_org_forms(org, settings.firegrid_org),
     )
     builder = (
         Application.builder()

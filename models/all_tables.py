@@ -1,3 +1,3 @@
 """Imports every table module so Base.metadata knows them all (Alembic and tests use this)."""
 
-from models import chats, dialogs, org, outbox, people  # noqa: F401
+from models import bulletin_runs, chats, dialogs, org, outbox, people, reports  # noqa: F401

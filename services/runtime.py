@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.forms import FormsFile
 from models.orgfile import OrgFile
 from services.clock import Clock
 from services.workdays import WorkdayCalendar
@@ -28,6 +29,7 @@ class Runtime:
     bot_username: str = "firegrid_bot"
     org_dir: str = "."
     calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar.build)
+    forms: FormsFile = field(default_factory=FormsFile)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -142,3 +142,15 @@ def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
         else:
             break
     return line
+
+
+def load_org_forms(org: OrgFile, org_path: str | Path) -> FormsFile:
+    """The forms file the org file names (relative to the org file), checked against the org."""
+    if org.forms_file is None:
+        return FormsFile()
+    path = Path(org.forms_file)
+    if not path.is_absolute():
+        path = Path(org_path).resolve().parent / path
+    forms = load_forms(path)
+    check_forms_against_org(forms, org, str(path))
+    return forms

@@ -1,0 +1,122 @@
+"""Monthly report submissions: one row per department, form and period; plus their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class SubmissionStatus(StrEnum):
+    """Where a department's report for one form and period stands (stored)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class BoardState(StrEnum):
+    """What the status board shows for a department and form (derived, never stored)."""
+
+    SUBMITTED = "submitted"  # before the deadline
+    SUBMITTED_LATE = "submitted_late"  # after the deadline (once unlocked)
+    DRAFT = "draft"  # started, deadline not passed
+    MISSING = "missing"  # nothing yet, deadline not passed
+    LATE = "late"  # deadline passed, nothing submitted
+
+    @property
+    def label(self) -> str:
+        return BOARD_LABELS[self]
+
+
+BOARD_LABELS = {
+    BoardState.SUBMITTED: "✅ 已提交",
+    BoardState.SUBMITTED_LATE: "☑️ 逾期提交",
+    BoardState.DRAFT: "📝 填写中",
+    BoardState.MISSING: "⬜ 未填报",
+    BoardState.LATE: "❌ 逾期未交",
+}
+
+
+class ReportSubmission(Base):
+    """A department's report for one form and one month: the shared draft and what was submitted.
+
+    Any member of the department fills the same row; `version` grows with every change so a
+    stale button (an older message, a double press) is recognised and refused.
+    """
+
+    __tablename__ = "report_submissions"
+    __table_args__ = (UniqueConstraint("department_id", "form_key", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    form_key: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(default=False)
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unlocked_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class ReportEvent(Base):
+    """What happened to a submission and who did it: started, submitted, unlocked, refused."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("report_submissions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class SubmissionInfo(BaseModel):
+    """A submitted report as the bulletin and the viewer read it (answers as stored JSON)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    department_key: str
+    department: str
+    form_key: str
+    form: str
+    period: str
+    answers: dict[str, Any]
+    submitted_at: datetime
+    submitted_by: str
+    late: bool
+
+
+class BoardCell(BaseModel):
+    """One department × form on the status board."""
+
+    model_config = ConfigDict(frozen=True)
+
+    department_key: str
+    department: str
+    form_key: str
+    form: str
+    required: bool
+    state: BoardState
+    deadline_at: datetime
+    submitted_at: datetime | None = None
+    submitted_by: str | None = None
+    answered: int = 0
+    questions: int = 0
+    unlocked: bool = False
