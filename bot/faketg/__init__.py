@@ -1,0 +1,115 @@
+"""A fake Telegram for tests and demos: chats, messages, people, failures; no network.
+
+In-process (bot tests)::
+
+    tg = FakeTelegram(bot_username="firegrid_bot")          # privacy_mode=True like Telegram
+    app = (Application.builder().token(tg.token)
+           .request(FakeRequest(tg)).get_updates_request(FakeRequest(tg)).build())
+    async with app:                                        # initialize: getMe
+        tg.attach(app)                                     # actions -> app.process_update
+        coordinator = tg.user(1001, "丽", "王", username="wangli")
+        group = tg.create_group("消防大队", supergroup=True)  # -100...; bot is a member
+        await coordinator.send(group, "/bind fire")        # bot_command entity, /cmd@bot too
+        view = tg.chat_view(group)                         # list[ViewMessage], edits applied
+        answer = await coordinator.press(group, "报到")      # CallbackAnswer(text, show_alert)
+        tg.check()                                         # fails if the bot used a missing method
+
+The world (FakeTelegram):
+    user(user_id, first_name, last_name=None, username=None) -> Actor   (private chat id == id)
+    actor(user_id) -> Actor;  create_group(title, *, supergroup=False, forum=False,
+    bot_member=True, bot_admin=False) -> chat_id;  create_topic(chat_id, name) -> thread_id
+    await add_bot(chat_id, by=actor) / await remove_bot(chat_id, by=actor)   (my_chat_member)
+    migrate_group(chat_id) -> new_id   (old id then answers 400 + migrate_to_chat_id)
+    chat_view(chat_id, thread_id=None), bot_messages(chat_id), last_message(chat_id),
+    message(chat_id, message_id), all_messages(), transcript(chat_id=None)
+    document_bytes(view) / photo_bytes(view) -> bytes of what the bot uploaded
+    commands_for(chat_id, user_id=None) -> [(command, description)] the menu a person sees
+    commands (raw, per scope), callbacks (presses and their answers), calls (every API call:
+    ApiCall(method, params, status, error, chat_id)), calls_to(method), pending_updates()
+    faults (see below), limits (RateLimits when enforce_limits=True: .rejected counts 429s)
+    attach(app) / detach();  await wait_until(predicate, timeout)  (only for a bot elsewhere)
+
+An Actor (a person):
+    await send(chat_id, text, *, thread_id=None, reply_to=None) -> ViewMessage
+    await start(payload=None);  await send_photo(chat_id, caption=None, ..., data=None)
+    await send_location(chat_id, lat, lon);  await block_bot() / unblock_bot()
+    await press(chat_id, label, *, message_id=None) -> CallbackAnswer | None
+    await press_data(chat_id, message_id, data) -> CallbackAnswer | None   (forged data)
+Group messages reach the bot as Telegram's privacy mode allows: commands, replies to the bot,
+service messages; everything when the bot is admin or FakeTelegram(privacy_mode=False).
+
+Faults (tg.faults), each optionally per method (name, names or SEND_METHODS) and chat_id,
+`times` calls (None: until removed):
+    rate_limit(retry_after=1)  -> 429, PTB raises RetryAfter
+    server_error(status=502)   -> NetworkError;  timeout() -> TimedOut;  network_error()
+    forbidden(description=KICKED_FROM_GROUP | BLOCKED_BY_USER) -> Forbidden
+    bad_request(description);  outage(on=True, kind=FaultKind.NETWORK);  remove(f); clear()
+    timeout/network_error/server_error(delivered=True): the call takes effect, the answer is lost.
+    hits: every failed call.
+Limits: FakeTelegram(enforce_limits=True, clock=time.monotonic) answers 429 above 30 msg/s
+overall, 20/min per group, 1/s per private chat (leaky buckets), counting tg.limits.rejected.
+
+Over HTTP (a real `firegrid run` subprocess): `server = serve(tg)` (background thread, own
+loop); give the bot TELEGRAM_API_BASE_URL=server.base_url; act and inject faults on `tg` as
+above; `server.stop()`. `python -m bot.faketg.server --port N` runs one alone.
+
+Telegram's limits and error texts are kept: text 1..4096 after entity parsing, caption 1024,
+callback_data 1..64 bytes (BUTTON_DATA_INVALID), HTML validated ("can't parse entities: ..."),
+"message is not modified", "chat not found", "message to be replied not found", 403 kicked or
+blocked. Any other Bot API method or option raises FakeTelegramGap (an AssertionError, wrapped
+by PTB in NetworkError) and is listed by tg.check().
+"""
+
+from bot.faketg.actors import Actor
+from bot.faketg.errors import ApiError, FakeTelegramGap, UsageError
+from bot.faketg.faults import (
+    BLOCKED_BY_USER,
+    KICKED_FROM_GROUP,
+    KICKED_FROM_SUPERGROUP,
+    SEND_METHODS,
+    Fault,
+    FaultKind,
+    Faults,
+)
+from bot.faketg.limits import LimitPolicy, RateLimits
+from bot.faketg.records import (
+    ApiCall,
+    BotStatus,
+    Button,
+    CallbackAnswer,
+    ChatKind,
+    DocumentInfo,
+    PhotoInfo,
+    ViewMessage,
+)
+from bot.faketg.request import FakeRequest
+from bot.faketg.server import FakeTelegramServer, serve
+from bot.faketg.state import FakeTelegram
+
+__all__ = [
+    "BLOCKED_BY_USER",
+    "KICKED_FROM_GROUP",
+    "KICKED_FROM_SUPERGROUP",
+    "SEND_METHODS",
+    "Actor",
+    "ApiCall",
+    "ApiError",
+    "BotStatus",
+    "Button",
+    "CallbackAnswer",
+    "ChatKind",
+    "DocumentInfo",
+    "FakeRequest",
+    "FakeTelegram",
+    "FakeTelegramGap",
+    "FakeTelegramServer",
+    "Fault",
+    "FaultKind",
+    "Faults",
+    "LimitPolicy",
+    "PhotoInfo",
+    "RateLimits",
+    "UsageError",
+    "ViewMessage",
+    "serve",
+]

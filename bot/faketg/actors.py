@@ -1,0 +1,255 @@
+"""Acting as a person: send text and commands, photos, locations; press inline buttons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.faketg.errors import UsageError
+from bot.faketg.html import bot_command_entities
+from bot.faketg.records import (
+    BotStatus,
+    CallbackAnswer,
+    ChatKind,
+    ChatRecord,
+    MessageKind,
+    MessageRecord,
+    UserRecord,
+    ViewMessage,
+)
+
+if TYPE_CHECKING:
+    from bot.faketg.state import FakeTelegram
+
+# How long press() waits for the answer of a bot that polls from another thread or process.
+POLLING_ANSWER_TIMEOUT = 10.0
+
+
+class Actor:
+    """One person in the fake Telegram; every action builds a real Update and delivers it.
+
+    With an attached Application each action returns once the bot has handled it; otherwise the
+    update is queued for getUpdates.
+    """
+
+    def __init__(self, world: FakeTelegram, record: UserRecord) -> None:
+        self.world = world
+        self.record = record
+
+    def __repr__(self) -> str:
+        return f"Actor({self.record.id}, {self.record.full_name!r})"
+
+    @property
+    def id(self) -> int:
+        """The person's Telegram user id (also the id of their private chat with the bot)."""
+        return self.record.id
+
+    @property
+    def chat_id(self) -> int:
+        """The private chat with the bot."""
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        """First and last name."""
+        return self.record.full_name
+
+    def _chat(self, chat_id: int) -> ChatRecord:
+        chat = self.world.chat(chat_id)
+        if chat.kind is ChatKind.PRIVATE and chat.id != self.id:
+            raise UsageError(f"{self!r} cannot write in the private chat of user {chat.id}")
+        if chat.migrated_to is not None:
+            raise UsageError(f"chat {chat_id} became supergroup {chat.migrated_to}")
+        if chat.kind is ChatKind.PRIVATE and self.record.blocked_bot:
+            raise UsageError(f"{self!r} blocked the bot; call unblock_bot() first")
+        return chat
+
+    def _thread(self, chat: ChatRecord, thread_id: int | None) -> int | None:
+        if thread_id is not None and thread_id not in chat.topics:
+            raise UsageError(f"no topic {thread_id} in chat {chat.id}")
+        return thread_id
+
+    async def _post(self, chat: ChatRecord, message: MessageRecord) -> ViewMessage:
+        """Deliver a person's new message if Telegram would show it to the bot."""
+        with self.world._lock:
+            receives = self.world.bot_receives(chat, message)
+            update = (
+                self.world.update("message", self.world.message_dict(message)) if receives else None
+            )
+            self.world._notify()
+            view = self.world.message(chat.id, message.message_id)
+        if update is not None:
+            await self.world.deliver(update)
+        return view
+
+    def _reply_thread(
+        self, chat: ChatRecord, thread_id: int | None, reply_to: int | None
+    ) -> tuple[int | None, int | None]:
+        thread_id = self._thread(chat, thread_id)
+        if reply_to is not None:
+            replied = self.world.find_message(chat.id, reply_to)
+            if replied is None:
+                raise UsageError(f"no message {reply_to} to reply to in chat {chat.id}")
+            if thread_id is None:
+                thread_id = replied.thread_id
+        return thread_id, reply_to
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> ViewMessage:
+        """Send text; commands (also /cmd@bot) get bot_command entities like in Telegram."""
+        if not text.strip():
+            raise UsageError("Telegram does not send empty messages")
+        with self.world._lock:
+            chat = self._chat(chat_id)
+            thread_id, reply_to = self._reply_thread(chat, thread_id, reply_to)
+            message = self.world.new_message(
+                chat,
+                self.record,
+                MessageKind.TEXT,
+                text=text,
+                raw=text,
+                entities=bot_command_entities(text),
+                thread_id=thread_id,
+                reply_to=reply_to,
+            )
+        return await self._post(chat, message)
+
+    async def start(self, payload: str | None = None) -> ViewMessage:
+        """Open the private chat with /start (a deep link's payload appended, as Telegram does)."""
+        return await self.send(self.chat_id, f"/start {payload}" if payload else "/start")
+
+    async def send_photo(
+        self,
+        chat_id: int,
+        caption: str | None = None,
+        *,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+        data: bytes | None = None,
+    ) -> ViewMessage:
+        """Send a photo (a generated PNG unless `data` is given) with an optional caption."""
+        from bot.faketg.api import png_size
+        from bot.faketg.state import tiny_png
+
+        with self.world._lock:
+            chat = self._chat(chat_id)
+            thread_id, reply_to = self._reply_thread(chat, thread_id, reply_to)
+            seq = len(self.world.files) + 1
+            payload = data if data is not None else tiny_png(64, 48, seq)
+            size = png_size(payload) or (1280, 960)
+            file = self.world.new_file(
+                "photo", payload, None, "image/png", width=size[0], height=size[1]
+            )
+            message = self.world.new_message(
+                chat,
+                self.record,
+                MessageKind.PHOTO,
+                text=caption or "",
+                raw=caption or "",
+                photo=self.world.photo_sizes(file),
+                thread_id=thread_id,
+                reply_to=reply_to,
+            )
+        return await self._post(chat, message)
+
+    async def send_location(
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        *,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> ViewMessage:
+        """Share a location."""
+        with self.world._lock:
+            chat = self._chat(chat_id)
+            thread_id, reply_to = self._reply_thread(chat, thread_id, reply_to)
+            message = self.world.new_message(
+                chat,
+                self.record,
+                MessageKind.LOCATION,
+                location={"latitude": latitude, "longitude": longitude},
+                thread_id=thread_id,
+                reply_to=reply_to,
+            )
+        return await self._post(chat, message)
+
+    def _find_button(self, chat_id: int, label: str, message_id: int | None) -> tuple[int, str]:
+        candidates: list[ViewMessage]
+        if message_id is not None:
+            candidates = [self.world.message(chat_id, message_id)]
+        else:
+            candidates = [m for m in reversed(self.world.chat_view(chat_id)) if m.buttons]
+        for view in candidates:
+            for row in view.buttons:
+                for button in row:
+                    if button.label == label:
+                        if button.is_url:
+                            raise UsageError(f"button {label!r} opens {button.value}")
+                        return view.message_id, button.value
+        shown = [view.button_labels for view in candidates[:3]]
+        raise UsageError(f"no button {label!r} in chat {chat_id}; newest buttons: {shown}")
+
+    async def press(
+        self, chat_id: int, label: str, *, message_id: int | None = None
+    ) -> CallbackAnswer | None:
+        """Press the inline button with this label on the newest message showing it.
+
+        Returns the bot's answerCallbackQuery (text, show_alert), or None if it did not answer.
+        """
+        message_id, data = self._find_button(chat_id, label, message_id)
+        return await self.press_data(chat_id, message_id, data)
+
+    async def press_data(self, chat_id: int, message_id: int, data: str) -> CallbackAnswer | None:
+        """Send a callback query with any data for a message (to forge or replay presses)."""
+        with self.world._lock:
+            chat = self._chat(chat_id)
+            message = self.world.find_message(chat.id, message_id)
+            if message is None:
+                raise UsageError(f"no message {message_id} in chat {chat_id}")
+            callback = self.world.new_callback(self.record, message, data)
+            payload: dict[str, Any] = {
+                "id": callback.id,
+                "from": self.record.to_dict(),
+                "message": self.world.message_dict(message),
+                "chat_instance": str(abs(chat.id) * 7 + 3),
+                "data": data,
+            }
+            update = self.world.update("callback_query", payload)
+        await self.world.deliver(update)
+        if not self.world.attached:
+            try:
+                await self.world.wait_until(
+                    lambda: callback.answer is not None, POLLING_ANSWER_TIMEOUT
+                )
+            except TimeoutError:
+                return None
+        return callback.answer
+
+    async def block_bot(self) -> None:
+        """Block the bot: its sends to this person now answer 403."""
+        await self._set_blocked(True)
+
+    async def unblock_bot(self) -> None:
+        """Unblock (restart) the bot."""
+        await self._set_blocked(False)
+
+    async def _set_blocked(self, blocked: bool) -> None:
+        with self.world._lock:
+            if self.record.blocked_bot == blocked:
+                return
+            self.record.blocked_bot = blocked
+            chat = self.world.chat(self.chat_id)
+            old, new = (
+                (BotStatus.MEMBER, BotStatus.KICKED)
+                if blocked
+                else (BotStatus.KICKED, BotStatus.MEMBER)
+            )
+            update = self.world._my_chat_member(chat, self.record, old, new)
+        await self.world.deliver(update)
