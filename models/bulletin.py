@@ -5,11 +5,18 @@ from __future__ import annotations
 import calendar
 import enum
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
 
@@ -345,3 +352,77 @@ class Bulletin(_Dto):
 def age_minutes(since: datetime, now: datetime) -> int:
     """Whole minutes from `since` to `now`, never negative."""
     return max(int((now - since) / timedelta(minutes=1)), 0)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TalkRule(_Spec):
+    """When a department is proposed for a talk (约谈); any one condition is enough."""
+
+    escalations_at_least: int | None = Field(default=2, ge=1)
+    on_time_rate_below: Decimal | None = Field(default=Decimal(80), gt=0, le=100)
+    # A rate over one or two cases says little; below this many cases the rate is not judged.
+    min_cases_for_rate: int = Field(default=1, ge=1)
+    missing_reports_at_least: int | None = Field(default=None, ge=1)
+
+    def describe(self) -> str:
+        """The rule in the bulletin's words, e.g. `本月被升级2次及以上，或按时报到率低于80%`."""
+        parts = []
+        if self.escalations_at_least is not None:
+            parts.append(f"本月被升级{self.escalations_at_least}次及以上")
+        if self.on_time_rate_below is not None:
+            parts.append(f"按时报到率低于{self.on_time_rate_below.normalize():f}%")
+        if self.missing_reports_at_least is not None:
+            parts.append(f"月报未报送{self.missing_reports_at_least}份及以上")
+        return "，或".join(parts)
+
+    def reasons(self, response: DepartmentResponse | None, missing_reports: int) -> list[str]:
+        """The figures that put a department on the list; empty when none applies."""
+        found = []
+        if response is not None:
+            if (
+                self.escalations_at_least is not None
+                and response.escalations >= self.escalations_at_least
+            ):
+                found.append(f"本月被升级{response.escalations}次")
+            rate = response.on_time_rate
+            if (
+                self.on_time_rate_below is not None
+                and rate is not None
+                and response.cases >= self.min_cases_for_rate
+                and rate < self.on_time_rate_below
+            ):
+                found.append(f"按时报到率{rate}%")
+        if (
+            self.missing_reports_at_least is not None
+            and missing_reports >= self.missing_reports_at_least
+        ):
+            found.append(f"月报未报送{missing_reports}份")
+        return found
+
+
+class BulletinSpec(_Spec):
+    """The org file's `bulletin:` block."""
+
+    # Delivered on the last workday of each month at this local time.
+    deliver_at: time = time(16, 0)
+    include_leading_group: bool = False
+    # After downtime, a bulletin missed by less than this is still sent; older ones are
+    # recorded as missed and the coordinators are told.
+    catch_up_hours: int = Field(default=72, ge=0)
+    # An open case is overdue (超期) once it has been open this many days.
+    overdue_after_days: int = Field(default=7, ge=1)
+    oldest_open: int = Field(default=5, ge=0, le=50)
+    talk: TalkRule = Field(default_factory=TalkRule)
+
+    @field_validator("deliver_at", mode="before")
+    @classmethod
+    def _yaml_sexagesimal(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted 16:00 as the base-60 integer 960.
+        if isinstance(value, int) and not isinstance(value, bool):
+            hours, minutes = divmod(value, 60)
+            if 0 <= hours < 24:
+                return time(hours, minutes)
+        return value

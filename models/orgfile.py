@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.bulletin import BulletinSpec
 from models.calendar_schema import OfficeCalendar
 from models.enums import AreaKind, DepartmentKind
 
@@ -143,7 +144,7 @@ class OrgFile(Strict):
     reminders: list[dict[str, Any]] = Field(default_factory=list)
     forms_file: str | None = None
     calendar: OfficeCalendar = Field(default_factory=lambda: OfficeCalendar({}))
-    bulletin: dict[str, Any] = Field(default_factory=dict)
+    bulletin: BulletinSpec = Field(default_factory=BulletinSpec)
 
     @model_validator(mode="after")
     def _references(self) -> Self:
