@@ -140,7 +140,7 @@ class Actor:
             chat = self._chat(chat_id)
             thread_id, reply_to = self._reply_thread(chat, thread_id, reply_to)
             seq = len(self.world.files) + 1
-            payload = data if data is not None else tiny_png(64, 48, seq)
+            payload = data if data is not None else tiny_png(320, 240, seq)
             size = png_size(payload) or (1280, 960)
             file = self.world.new_file(
                 "photo", payload, None, "image/png", width=size[0], height=size[1]

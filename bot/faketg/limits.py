@@ -85,7 +85,7 @@ class RateLimits:
             if worst_wait > 0:
                 self.rejected += 1
                 self.rejected_by_scope[worst_scope] += 1
-                return max(1, math.ceil(worst_wait))
+                return max(1, math.ceil(worst_wait - 1e-9))  # 2.0000000001 s is 2 s
             for _, bucket in scoped:
                 bucket.level += count
             self.admitted += count

@@ -121,6 +121,8 @@ class FakeTelegram:
     ) -> None:
         self._lock = threading.RLock()
         self.bot = UserRecord(id=bot_id, first_name=bot_name, username=bot_username, is_bot=True)
+        # Telegram's own service account: the sender of service messages no test person caused.
+        self.service_user = UserRecord(id=777000, first_name="Telegram")
         self.privacy_mode = privacy_mode
         self.wall_clock = wall_clock
         self.users: dict[int, UserRecord] = {}
@@ -235,10 +237,9 @@ class FakeTelegram:
             chat = self.chat(chat_id)
             if not chat.is_forum:
                 raise UsageError(f"chat {chat_id} is not a forum")
-            creator = next(iter(self.users.values()), self.bot)
             message = self.new_message(
                 chat,
-                creator,
+                self.service_user,
                 MessageKind.SERVICE,
                 service={"forum_topic_created": {"name": name, "icon_color": 7322096}},
             )
@@ -268,12 +269,10 @@ class FakeTelegram:
             new = self.chats[new_id]
             new.bot_status = old.bot_status
             old.migrated_to = new_id
-            self.new_message(
-                old, self.bot, MessageKind.SERVICE, service={"migrate_to_chat_id": new_id}
-            )
-            self.new_message(
-                new, self.bot, MessageKind.SERVICE, service={"migrate_from_chat_id": chat_id}
-            )
+            upgrade = {"migrate_to_chat_id": new_id}
+            self.new_message(old, self.service_user, MessageKind.SERVICE, service=upgrade)
+            origin = {"migrate_from_chat_id": chat_id}
+            self.new_message(new, self.service_user, MessageKind.SERVICE, service=origin)
             self._notify()
             return new_id
 
