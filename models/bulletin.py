@@ -141,6 +141,12 @@ class DutyRow(_Dto):
     kind: DutyKind
     held: int = Field(ge=0)
     expected: int = Field(ge=0)
+    # What exactly was due, e.g. 月度调度会 or the report question; empty: the kind says it.
+    item: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.item or self.kind.label
 
     @property
     def shortfall(self) -> int:
@@ -403,6 +409,30 @@ class TalkRule(_Spec):
         return found
 
 
+class DutySpec(_Spec):
+    """Where the bulletin finds one duty held: a meeting reminder's confirmations, or a report answer.
+
+    `reminder`: a meeting rule's occurrences in the month are expected, those confirmed 已召开 held.
+    `form` + `question`: the departments owing the form owe `expected` (or one per department of
+    kind `expected_per`); held is the answer: a repeating group's items, a number, 是 = 1.
+    """
+
+    kind: DutyKind
+    reminder: str | None = None
+    form: str | None = None
+    question: str | None = None
+    expected: int = Field(default=1, ge=0)
+    expected_per: str | None = Field(default=None, description="a department kind")
+    item: str = Field(default="", max_length=20, description="the name shown, e.g. 调度会议")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DutySpec:
+        by_form = self.form is not None and self.question is not None
+        if (self.reminder is not None) == by_form or (self.form is None) != (self.question is None):
+            raise ValueError("give either `reminder`, or both `form` and `question`")
+        return self
+
+
 class BulletinSpec(_Spec):
     """The org file's `bulletin:` block."""
 
@@ -416,6 +446,17 @@ class BulletinSpec(_Spec):
     overdue_after_days: int = Field(default=7, ge=1)
     oldest_open: int = Field(default=5, ge=0, le=50)
     talk: TalkRule = Field(default_factory=TalkRule)
+    duties: list[DutySpec] = Field(default_factory=list)
+    # Report answers quoted as highlights (亮点和先进经验), as `form.question`.
+    highlights: list[str] = Field(default_factory=lambda: ["highlights.highlight"])
+
+    @field_validator("highlights")
+    @classmethod
+    def _dotted(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            if ref.count(".") != 1 or not all(ref.split(".")):
+                raise ValueError(f"'{ref}': write the form key and question key as form.question")
+        return value
 
     @field_validator("deliver_at", mode="before")
     @classmethod

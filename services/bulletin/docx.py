@@ -315,7 +315,7 @@ def render_docx(b: Bulletin) -> bytes:
             doc.text(
                 "未按要求开展："
                 + "；".join(
-                    f"{d.department}{d.kind.label}（应{d.expected}次，实{d.held}次）" for d in short
+                    f"{d.department}{d.title}（应{d.expected}次，实{d.held}次）" for d in short
                 )
                 + "。"
             )
@@ -326,7 +326,7 @@ def render_docx(b: Bulletin) -> bytes:
             [
                 [
                     d.department,
-                    d.kind.label,
+                    d.title,
                     str(d.expected),
                     str(d.held),
                     f"缺{d.shortfall}次" if d.shortfall else "完成",

@@ -273,7 +273,7 @@ def render_xlsx(b: Bulletin) -> bytes:
         wb,
         _safe_title("会议培训检查", taken),
         ["部门", "事项", "应开展", "已开展", "缺少"],
-        [[d.department, d.kind.label, d.expected, d.held, d.shortfall] for d in b.duties],
+        [[d.department, d.title, d.expected, d.held, d.shortfall] for d in b.duties],
     )
     for form in b.forms:
         _sheet(
