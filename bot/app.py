@@ -13,6 +13,8 @@ from telegram.request import BaseRequest
 
 import handlers.groups
 import handlers.onboarding
+import handlers.reminders
+import handlers.reports
 import handlers.router
 from bot.db import make_engine, make_sessions, upgrade
 from bot.delivery import deliver_due
@@ -35,6 +37,8 @@ log = logging.getLogger("firegrid")
 FEATURES: list[ModuleType] = [
     handlers.onboarding,
     handlers.groups,
+    handlers.reminders,
+    handlers.reports,
     handlers.router,
 ]
 

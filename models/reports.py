@@ -120,3 +120,21 @@ class BoardCell(BaseModel):
     answered: int = 0
     questions: int = 0
     unlocked: bool = False
+
+
+class ReportChaseMark(Base):
+    """A reminder moment (or the late list) of one form and month that has been handled.
+
+    The outbox dedupe keys already make each message go out once; this row lets the tick see
+    "nothing new to do" with one query instead of checking every department every tick.
+    """
+
+    __tablename__ = "report_chase_marks"
+    __table_args__ = (UniqueConstraint("form_key", "period", "moment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(7))
+    moment: Mapped[str] = mapped_column(String(40))
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queued: Mapped[int] = mapped_column(Integer, default=0)

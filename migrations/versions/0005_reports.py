@@ -92,8 +92,26 @@ def upgrade() -> None:
             batch_op.f("ix_report_events_submission_id"), ["submission_id"], unique=False
         )
 
+    op.create_table(
+        "report_chase_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("form_key", sa.String(length=32), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("moment", sa.String(length=40), nullable=False),
+        sa.Column("handled_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_chase_marks")),
+        sa.UniqueConstraint(
+            "form_key",
+            "period",
+            "moment",
+            name=op.f("uq_report_chase_marks_form_key_period_moment"),
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("report_chase_marks")
 
     with op.batch_alter_table("report_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_events_submission_id"))

@@ -9,9 +9,11 @@ import yaml
 from pydantic import ValidationError
 
 from models.enums import DepartmentKind
-from models.forms import FormsFile
+from models.forms import FormsFile, FormSpec
 from models.orgfile import OrgFile
+from models.schedule import Frequency
 from services.orgconfig import OrgFileError
+from services.schedule_rules import ScheduleParseError, frequency, parse_leads, parse_schedule
 
 
 class FormsFileError(OrgFileError):
@@ -47,7 +49,7 @@ def parse_forms(source: str, name: str = "<forms>") -> FormsFile:
     if not isinstance(data, dict) or node is None:
         raise FormsFileError(f"{name}:1: the forms file must be a mapping with a 'forms' list")
     try:
-        return FormsFile.model_validate(data)
+        forms = FormsFile.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
@@ -55,6 +57,33 @@ def parse_forms(source: str, name: str = "<forms>") -> FormsFile:
         where, path = _describe(data, loc)
         line = _line_of(node, path)
         raise FormsFileError(f"{name}:{line}: {where}: {message}") from None
+    for i, form in enumerate(forms.forms):
+        _check_schedule(form, node, ("forms", i), name)
+    return forms
+
+
+def _check_schedule(form: FormSpec, node: yaml.Node, path: tuple[Any, ...], name: str) -> None:
+    """The deadline must be a monthly rule and the reminder leads must read as lead times."""
+    try:
+        spec = parse_schedule(form.deadline)
+    except ScheduleParseError as exc:
+        line = _line_of(node, (*path, "deadline"))
+        raise FormsFileError(
+            f"{name}:{line}: form '{form.key}', field 'deadline': {exc.message_en}"
+        ) from None
+    if frequency(spec) is not Frequency.MONTHLY:
+        line = _line_of(node, (*path, "deadline"))
+        raise FormsFileError(
+            f"{name}:{line}: form '{form.key}', field 'deadline': a monthly form needs a monthly "
+            "deadline, e.g. 每月25日（非工作日提前）"
+        )
+    try:
+        parse_leads(form.remind)
+    except ScheduleParseError as exc:
+        line = _line_of(node, (*path, "remind"))
+        raise FormsFileError(
+            f"{name}:{line}: form '{form.key}', field 'remind': {exc.message_en}"
+        ) from None
 
 
 def check_forms_against_org(forms: FormsFile, org: OrgFile, name: str = "<forms>") -> None:

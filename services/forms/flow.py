@@ -316,7 +316,7 @@ def add_photo(
     d.pending = Pending(at=step.id, values=list(photos))
     if len(photos) >= question.max_count:
         return answer(form, d, Photos(tuple(photos)), period=period, today=today)
-    return Outcome(d, notes=[f"已收到第{len(photos)}张照片。"])
+    return Outcome(d)
 
 
 def done(form: FormSpec, draft: Draft, *, period: MonthPeriod, today: date) -> Outcome:

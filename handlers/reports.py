@@ -1,0 +1,344 @@
+"""Monthly reports in chat: /report (the form conversation), /status, /reports, /unlock.
+
+Thin adapter: every answer, photo and button goes to services/forms/reports.py, which keeps
+the department's draft in the database; this module only turns views into messages.
+Conversation diagram: docs/report-conversation.mmd.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from telegram import (
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from handlers.context import CommandSpec, CustomContext, DialogRoutes
+from handlers.guards import (
+    COORDINATOR,
+    NOT_REGISTERED,
+    current_person,
+    guarded,
+    reply,
+)
+from handlers.router import add_dialog
+from models.dto import PersonInfo
+from models.enums import Role
+from services.dialogs import Dialog, clear_dialog, set_dialog
+from services.errors import Refusal
+from services.forms import reports
+from services.forms.period import MonthPeriod
+from services.forms.reports import STALE, FormView, Input, config_of
+from services.people import find_department
+
+DIALOG = "report"
+VIEWERS = frozenset({Role.COORDINATOR, Role.LEADER})
+COMMANDS = [
+    CommandSpec("report", "填写本部门月度报表（可中断，随时继续）", frozenset(Role), "private"),
+    CommandSpec("status", "月报报送情况：/status [2026-11]", COORDINATOR, "private"),
+    CommandSpec("reports", "查看部门月报：/reports 部门 [2026-11]", VIEWERS, "private"),
+    CommandSpec("unlock", "解锁逾期月报：/unlock 部门 报表 [2026-11]", COORDINATOR, "private"),
+]
+_OPEN = re.compile(r"^rp:o:([a-z][a-z0-9_]{0,31}):(\d{4}-\d{2})$")
+_ACT = re.compile(r"^rp:a:(\d{1,12}):(\d{1,9}):([a-z]+(?::[a-z0-9_]{1,32})?)$")
+_PERIOD = re.compile(r"^\d{4}-\d{1,2}$")
+
+
+def _keyboard(view: FormView) -> InlineKeyboardMarkup | None:
+    if not view.rows:
+        return None
+    prefix = f"rp:a:{view.submission_id}:{view.version}:"
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=prefix + b.action) for b in row]
+            for row in view.rows
+        ]
+    )
+
+
+def _text(view: FormView, *, error: bool = True) -> str:
+    parts = []
+    if error and view.error:
+        parts.append(f"❗{escape(view.error)}")
+    parts.extend(escape(note) for note in view.notes)
+    parts.append(view.text)
+    return "\n\n".join(parts)
+
+
+async def _remember(context: CustomContext, person: PersonInfo, view: FormView) -> None:
+    """Keep (or end) the person's conversation on this report, in the database."""
+    rt = context.rt
+    async with rt.transaction() as session:
+        if view.finished:
+            await clear_dialog(session, person.telegram_user_id, person.telegram_user_id)
+        else:
+            await set_dialog(
+                session,
+                user_id=person.telegram_user_id,
+                chat_id=person.telegram_user_id,
+                kind=DIALOG,
+                step=view.form_key,
+                data={"submission_id": view.submission_id},
+                now=rt.now(),
+            )
+
+
+async def _open(
+    update: Update,
+    context: CustomContext,
+    person: PersonInfo,
+    form_key: str,
+    period: MonthPeriod | None,
+) -> FormView:
+    rt = context.rt
+    async with rt.transaction() as session:
+        view = await reports.open_form(
+            session, config_of(rt), person, form_key, rt.now(), period=period
+        )
+    await _remember(context, person, view)
+    return view
+
+
+@guarded(roles=frozenset(Role), where="private")
+async def report(update: Update, context: CustomContext, person: PersonInfo) -> None:
+    """/report [报表]: open the department's form (or list its forms); resumes any draft."""
+    rt = context.rt
+    cfg = config_of(rt)
+    if person.department is None:
+        raise Refusal("您尚未归属任何部门，无需填报月度报表。")
+    if context.args:
+        form = reports.find_form(cfg, " ".join(context.args))
+        view = await _open(update, context, person, form.key, None)
+        await reply(update, _text(view), reply_markup=_keyboard(view))
+        return
+    async with rt.transaction() as session:
+        choices = await reports.choices_for(session, cfg, person, rt.now())
+    if not choices:
+        raise Refusal(f"{person.department.name}本月无需填报月度报表。")
+    if len(choices) == 1 and choices[0].editable:
+        choice = choices[0]
+        view = await _open(update, context, person, choice.form_key, choice.period)
+        await reply(update, _text(view), reply_markup=_keyboard(view))
+        return
+    lines = [f"{escape(person.department.name)}需填报的月度报表："]
+    buttons = []
+    for c in choices:
+        optional = "" if c.required else "（选报）"
+        progress = f" {c.answered}/{c.questions}题" if c.answered else ""
+        lines.append(
+            f"· {c.period.label}《{escape(c.title)}》{optional}：{c.state.label}{progress}"
+        )
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    f"{c.title}（{c.period.month}月）",
+                    callback_data=f"rp:o:{c.form_key}:{c.period.key}",
+                )
+            ]
+        )
+    lines.append("请点击要填写或查看的报表。")
+    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def on_button(update: Update, context: CustomContext) -> None:
+    """A report button: open a form (from the menu or a group reminder), or act on a draft."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    person = await current_person(update, context)
+    if person is None:
+        await query.answer(NOT_REGISTERED[:190], show_alert=True)
+        return
+    try:
+        if match := _OPEN.match(query.data):
+            await _open_button(update, context, person, match.group(1), match.group(2))
+            return
+        match = _ACT.match(query.data)
+        if match is None:
+            await query.answer("该按钮已失效。请发送 /report 重新打开报表。", show_alert=True)
+            return
+        submission_id, version, action = int(match.group(1)), int(match.group(2)), match.group(3)
+        rt = context.rt
+        async with rt.transaction() as session:
+            view = await reports.act(
+                session,
+                config_of(rt),
+                person,
+                submission_id,
+                Input(action=action, version=version),
+                rt.now(),
+            )
+    except Refusal as refusal:
+        await query.answer(refusal.message[:190], show_alert=True)
+        return
+    await _remember(context, person, view)
+    if view.error:
+        await query.answer(view.error[:190], show_alert=view.error != STALE)
+    else:
+        await query.answer()
+    await _show_in_place(update, view)
+
+
+async def _show_in_place(update: Update, view: FormView) -> None:
+    """Replace the pressed message with the new screen (unchanged screens are left alone)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            _text(view, error=False), parse_mode=ParseMode.HTML, reply_markup=_keyboard(view)
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+async def _open_button(
+    update: Update, context: CustomContext, person: PersonInfo, form_key: str, period_key: str
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        period = MonthPeriod.parse(period_key)
+    except ValueError:
+        await query.answer("该按钮已失效。请发送 /report 重新打开报表。", show_alert=True)
+        return
+    view = await _open(update, context, person, form_key, period)
+    chat = update.effective_chat
+    if chat is not None and chat.type == Chat.PRIVATE:
+        await query.answer()
+        await reply(update, _text(view), reply_markup=_keyboard(view))
+        return
+    try:
+        await context.bot.send_message(
+            person.telegram_user_id,
+            _text(view),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(view),
+        )
+    except Forbidden:
+        await query.answer("请先私聊本机器人并发送 /start，再点击此按钮。", show_alert=True)
+        return
+    await query.answer("已在与机器人的私聊中打开报表，请前往私聊填写。", show_alert=True)
+
+
+async def on_text(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog
+) -> None:
+    """A typed answer: saved if valid; else one line saying why and the same question again."""
+    message = update.effective_message
+    assert message is not None
+    await _answer(update, context, person, dialog, Input(text=message.text or ""))
+
+
+async def on_photo(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog
+) -> None:
+    """A photo: collected for a photos question (the largest size's file id is kept)."""
+    message = update.effective_message
+    assert message is not None and message.photo
+    await _answer(update, context, person, dialog, Input(photo=message.photo[-1].file_id))
+
+
+async def _answer(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog, given: Input
+) -> None:
+    submission_id = dialog.data.get("submission_id")
+    if not isinstance(submission_id, int):
+        raise Refusal("报表会话已失效，请发送 /report 重新打开。")
+    rt = context.rt
+    async with rt.transaction() as session:
+        view = await reports.act(session, config_of(rt), person, submission_id, given, rt.now())
+    await _remember(context, person, view)
+    await reply(update, _text(view), reply_markup=_keyboard(view))
+
+
+def _split_period(args: list[str], default: MonthPeriod) -> tuple[list[str], MonthPeriod]:
+    if args and _PERIOD.match(args[-1]):
+        try:
+            return args[:-1], MonthPeriod.parse(args[-1])
+        except ValueError:
+            raise Refusal("月份有误，请写作 2026-11。") from None
+    return args, default
+
+
+@guarded(roles=COORDINATOR, where="private")
+async def status(update: Update, context: CustomContext, person: PersonInfo) -> None:
+    """/status [YYYY-MM]: department × form for the month."""
+    rt = context.rt
+    cfg = config_of(rt)
+    rest, month = _split_period(list(context.args or []), cfg.period_of(rt.now()))
+    if rest:
+        raise Refusal("用法：/status 或 /status 2026-11")
+    async with rt.transaction() as session:
+        cells = await reports.board(session, cfg, month, rt.now())
+    for text in reports.board_text(cells, cfg, month, rt.now()):
+        await reply(update, text)
+
+
+@guarded(roles=VIEWERS, where="private")
+async def view_reports(update: Update, context: CustomContext, person: PersonInfo) -> None:
+    """/reports <department> [YYYY-MM]: a department's submitted reports in full, with photos."""
+    rt = context.rt
+    cfg = config_of(rt)
+    rest, month = _split_period(list(context.args or []), cfg.period_of(rt.now()))
+    if not rest:
+        raise Refusal("用法：/reports 部门 [月份]，例如 /reports 千山社区 2026-11")
+    async with rt.transaction() as session:
+        department = await find_department(session, " ".join(rest))
+        if department is None:
+            raise Refusal(f"未找到部门“{' '.join(rest)}”。可用部门代码或简称，例如 千山社区。")
+        pages = await reports.department_report(session, cfg, department, month, rt.now())
+    chat = update.effective_chat
+    assert chat is not None
+    for page in pages:
+        for text in page.texts:
+            await reply(update, text)
+        for start in range(0, len(page.photos), 10):
+            batch = page.photos[start : start + 10]
+            if len(batch) == 1:
+                await context.bot.send_photo(chat.id, batch[0])
+            else:
+                await context.bot.send_media_group(chat.id, [InputMediaPhoto(p) for p in batch])
+
+
+@guarded(roles=COORDINATOR, where="private")
+async def unlock(update: Update, context: CustomContext, person: PersonInfo) -> None:
+    """/unlock <department> <form> [YYYY-MM]: let a department submit or correct after the deadline."""
+    rt = context.rt
+    cfg = config_of(rt)
+    now = rt.now()
+    args = list(context.args or [])
+    current = cfg.period_of(now)
+    rest, month = _split_period(args, current)
+    if len(rest) != 2:
+        raise Refusal(
+            "用法：/unlock 部门 报表 [月份]，例如 /unlock 千山社区 community_duties 2026-11"
+        )
+    form = reports.find_form(cfg, rest[1])
+    given = len(rest) < len(args)
+    if not given and now < reports.deadline_of(cfg, form, current).due_at:
+        # Without a month: the latest month whose deadline has passed.
+        month = current.previous()
+    async with rt.transaction() as session:
+        department = await find_department(session, rest[0])
+        if department is None:
+            raise Refusal(f"未找到部门“{rest[0]}”。可用部门代码或简称，例如 千山社区。")
+        text = await reports.unlock(session, cfg, person, department, form, month, now)
+    await reply(update, escape(text))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("report", report))
+    app.add_handler(CommandHandler("status", status))
+    app.add_handler(CommandHandler("reports", view_reports))
+    app.add_handler(CommandHandler("unlock", unlock))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rp:"))
+    add_dialog(app, DIALOG, DialogRoutes(on_text=on_text, on_photo=on_photo, title="月报填写"))
