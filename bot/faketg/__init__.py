@@ -21,7 +21,8 @@ The world (FakeTelegram):
     await add_bot(chat_id, by=actor) / await remove_bot(chat_id, by=actor)   (my_chat_member)
     migrate_group(chat_id) -> new_id   (old id then answers 400 + migrate_to_chat_id)
     chat_view(chat_id, thread_id=None), bot_messages(chat_id), last_message(chat_id),
-    message(chat_id, message_id), all_messages(), transcript(chat_id=None)
+    message(chat_id, message_id), all_messages(), transcript(chat_id=None),
+    count_messages(chat_id=None, from_bot=None)  (cheap: poll it in wait_until)
     document_bytes(view) / photo_bytes(view) -> bytes of what the bot uploaded
     commands_for(chat_id, user_id=None) -> [(command, description)] the menu a person sees
     commands (raw, per scope), callbacks (presses and their answers), calls (every API call:
@@ -39,7 +40,7 @@ Group messages reach the bot as Telegram's privacy mode allows: commands, replie
 service messages; everything when the bot is admin or FakeTelegram(privacy_mode=False).
 
 Faults (tg.faults), each optionally per method (name, names or SEND_METHODS) and chat_id,
-`times` calls (None: until removed):
+`times` calls (None: until removed); without `method` any call matches, getUpdates included:
     rate_limit(retry_after=1)  -> 429, PTB raises RetryAfter
     server_error(status=502)   -> NetworkError;  timeout() -> TimedOut;  network_error()
     forbidden(description=KICKED_FROM_GROUP | BLOCKED_BY_USER) -> Forbidden
@@ -59,6 +60,8 @@ callback_data 1..64 bytes (BUTTON_DATA_INVALID), HTML validated ("can't parse en
 blocked. Any other Bot API method or option raises FakeTelegramGap (an AssertionError, wrapped
 by PTB in NetworkError) and is listed by tg.check().
 """
+
+from typing import TYPE_CHECKING, Any
 
 from bot.faketg.actors import Actor
 from bot.faketg.errors import ApiError, FakeTelegramGap, UsageError
@@ -83,8 +86,20 @@ from bot.faketg.records import (
     ViewMessage,
 )
 from bot.faketg.request import FakeRequest
-from bot.faketg.server import FakeTelegramServer, serve
 from bot.faketg.state import FakeTelegram
+
+if TYPE_CHECKING:
+    from bot.faketg.server import FakeTelegramServer, serve
+
+
+def __getattr__(name: str) -> Any:
+    """Import the HTTP server lazily, so `python -m bot.faketg.server` runs it cleanly."""
+    if name in ("FakeTelegramServer", "serve"):
+        from bot.faketg import server
+
+        return getattr(server, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "BLOCKED_BY_USER",

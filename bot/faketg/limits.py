@@ -2,8 +2,9 @@
 
 Each limit is a leaky bucket (capacity N, draining N per period): about 30 messages a second
 overall, 20 a minute per group, 1 a second per private chat. A client that paces itself with the
-same buckets (PTB's AIORateLimiter does) never sees a 429; `slack` absorbs the few milliseconds a
-request spends between the client's limiter and this server.
+same buckets never sees a 429; `jitter` absorbs the few milliseconds a request spends between
+the client's limiter and this server (a request may arrive that much early without a 429).
+PTB's AIORateLimiter paces overall and per group, not per private chat: pace those yourself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class LimitPolicy:
     overall: tuple[float, float] = (30, 1.0)
     per_group: tuple[float, float] = (20, 60.0)
     per_private_chat: tuple[float, float] = (1, 1.0)
-    slack: float = 0.05  # fraction of one message tolerated above a full bucket
+    jitter: float = 0.02  # seconds of arrival jitter tolerated
 
 
 @dataclass
@@ -37,12 +38,10 @@ class _Bucket:
             self.level = max(0.0, self.level - (now - self.at) * self.rate)
         self.at = now
 
-    def wait_for(self, count: int, slack: float) -> float:
-        """Seconds until `count` messages fit; 0 when they fit now."""
-        excess = self.level + count - self.capacity
-        if excess <= slack:
-            return 0.0
-        return excess / self.rate
+    def wait_for(self, count: int, jitter: float) -> float:
+        """Seconds until `count` messages fit; 0 when they fit now or within `jitter`."""
+        wait = (self.level + count - self.capacity) / self.rate
+        return wait if wait > jitter else 0.0
 
 
 @dataclass
@@ -79,7 +78,7 @@ class RateLimits:
             worst_wait, worst_scope = 0.0, ""
             for scope, bucket in scoped:
                 bucket.leak(now)
-                wait = bucket.wait_for(count, self.policy.slack)
+                wait = bucket.wait_for(count, self.policy.jitter)
                 if wait > worst_wait:
                     worst_wait, worst_scope = wait, scope
             if worst_wait > 0:

@@ -140,6 +140,7 @@ class FakeTelegram:
         )
         self._messages: dict[tuple[int, int], MessageRecord] = {}
         self._order: list[MessageRecord] = []
+        self._by_chat: dict[int, list[MessageRecord]] = {}
         self._updates: list[dict[str, Any]] = []
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
@@ -496,7 +497,7 @@ class FakeTelegram:
         return self.limits.admit(chat.id, chat.is_group, count)
 
     async def _long_poll(self, method: str, params: Params, fault: Fault | None) -> Outcome:
-        timeout = float(params.integer("timeout") or 0)
+        timeout = params.number("timeout") or 0.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -555,6 +556,7 @@ class FakeTelegram:
             chat.next_message_id += 1
             self._messages[(chat.id, message.message_id)] = message
             self._order.append(message)
+            self._by_chat.setdefault(chat.id, []).append(message)
             return message
 
     def find_message(self, chat_id: int, message_id: int) -> MessageRecord | None:
@@ -756,10 +758,8 @@ class FakeTelegram:
             self.chat(chat_id)
             return [
                 self._view(m)
-                for m in self._order
-                if m.chat_id == chat_id
-                and not m.deleted
-                and (thread_id is None or m.thread_id == thread_id)
+                for m in self._by_chat.get(chat_id, [])
+                if not m.deleted and (thread_id is None or m.thread_id == thread_id)
             ]
 
     def bot_messages(self, chat_id: int) -> list[ViewMessage]:
@@ -786,6 +786,16 @@ class FakeTelegram:
         with self._lock:
             return [self._view(m) for m in self._order if not m.deleted]
 
+    def count_messages(self, chat_id: int | None = None, *, from_bot: bool | None = None) -> int:
+        """How many messages a chat (or every chat) shows; cheap enough to poll in wait_until."""
+        with self._lock:
+            records = self._order if chat_id is None else self._by_chat.get(chat_id, [])
+            return sum(
+                1
+                for m in records
+                if not m.deleted and (from_bot is None or (m.sender.id == self.bot.id) == from_bot)
+            )
+
     def transcript(self, chat_id: int | None = None) -> str:
         """A readable log of the conversation(s), for failing tests and demos."""
         lines = []
@@ -794,7 +804,7 @@ class FakeTelegram:
                 if m.deleted or (chat_id is not None and m.chat_id != chat_id):
                     continue
                 chat = self.chats[m.chat_id]
-                where = chat.title or chat.to_dict().get("first_name", str(chat.id))
+                where = chat.title or f"DM {chat.user.full_name if chat.user else chat.id}"
                 who = "BOT" if m.sender.id == self.bot.id else m.sender.full_name
                 view = self._view(m)
                 body = view.text

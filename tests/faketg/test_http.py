@@ -91,7 +91,7 @@ async def test_a_polling_application_over_http(world, server):
         await app.start()
         try:
             await alice.send(alice.chat_id, "/echo 远程")
-            await world.wait_until(lambda: len(world.bot_messages(alice.chat_id)) == 1)
+            await world.wait_until(lambda: world.count_messages(alice.chat_id, from_bot=True) == 1)
             answer = await alice.press(alice.chat_id, "确认")  # waits for the bot's answer
             assert answer is not None and answer.text == "已收到，谢谢"
             await world.wait_until(lambda: world.last_message(alice.chat_id).text == "已确认")
