@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from telegram import (
@@ -11,9 +12,12 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
+from telegram.error import BadRequest, Forbidden
 
 from handlers.context import CommandSpec
 from models.enums import Role
+
+log = logging.getLogger(__name__)
 
 NON_COORDINATOR = frozenset(Role) - {Role.COORDINATOR}
 
@@ -37,10 +41,17 @@ async def publish_menus(bot: Bot, specs: list[CommandSpec], coordinator_ids: Ite
 
 
 async def publish_coordinator_menu(bot: Bot, specs: list[CommandSpec], user_id: int) -> None:
-    """A coordinator's private chat shows every private command."""
+    """A coordinator's private chat shows every private command.
+
+    Telegram refuses a chat scope for someone who has never written to the bot; that
+    coordinator gets the menu at their first /start instead.
+    """
     mine = [
         s
         for s in specs
         if s.where in ("private", "any") and (s.roles is None or Role.COORDINATOR in s.roles)
     ]
-    await bot.set_my_commands(_menu(mine), scope=BotCommandScopeChat(user_id))
+    try:
+        await bot.set_my_commands(_menu(mine), scope=BotCommandScopeChat(user_id))
+    except (BadRequest, Forbidden) as exc:
+        log.info("coordinator menu for %s deferred to their /start: %s", user_id, exc.message)

@@ -70,6 +70,15 @@ async def test_coordinator_onboards_an_office(sqlite_url: str, clock: FakeClock)
     assert "/invite" in coord_help and "/invite" not in grid_help
     assert "/whoami" in grid_help and grid_help != coord_help
 
+    # command menus per scope: the coordinator's own chat (set at their /start), private, groups
+    await coord.send(ADMIN, "/start")
+    coord_menu = {name for name, _ in tg.commands_for(ADMIN, ADMIN)}
+    grid_menu = {name for name, _ in tg.commands_for(3001, 3001)}
+    group_menu = {name for name, _ in tg.commands_for(housing_group, 3002)}
+    assert {"invite", "people", "groups"} <= coord_menu
+    assert "invite" not in grid_menu and "whoami" in grid_menu
+    assert "bind" in group_menu and "invite" not in group_menu
+
     await member.send(3002, "/whoami")
     assert "部门成员" in last_text(sim, 3002)
     await coord.send(ADMIN, "/people")
