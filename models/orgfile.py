@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from models.bulletin import BulletinSpec
 from models.calendar_schema import OfficeCalendar
 from models.enums import AreaKind, DepartmentKind
+from models.reminder_rules import ReminderRuleSpec
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -141,7 +142,7 @@ class OrgFile(Strict):
     areas: list[AreaSpec] = Field(default_factory=list)
     categories: list[CategorySpec] = Field(default_factory=list)
     ladders: dict[str, LadderSpec] = Field(default_factory=dict)
-    reminders: list[dict[str, Any]] = Field(default_factory=list)
+    reminders: list[ReminderRuleSpec] = Field(default_factory=list)
     forms_file: str | None = None
     calendar: OfficeCalendar = Field(default_factory=lambda: OfficeCalendar({}))
     bulletin: BulletinSpec = Field(default_factory=BulletinSpec)

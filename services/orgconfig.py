@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from models.orgfile import OrgFile
+from services.reminder_config import ReminderConfigError, compile_rules
 
 _PATH_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)")
 
@@ -44,7 +45,7 @@ def parse_org(source: str, name: str = "<org>") -> OrgFile:
         raise OrgFileError(f"{name}:1: the org file must be a YAML mapping (office, departments…)")
     lines = _line_index(node)
     try:
-        return OrgFile.model_validate(data)
+        org = OrgFile.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc: tuple[Any, ...] = tuple(error["loc"])
@@ -57,6 +58,12 @@ def parse_org(source: str, name: str = "<org>") -> OrgFile:
         line = _nearest_line(lines, loc)
         field = _format_loc(loc) or "(top level)"
         raise OrgFileError(f"{name}:{line}: {field}: {message}") from None
+    try:
+        compile_rules(org)  # reminder "when"/"lead" phrases are parsed here, with their line
+    except ReminderConfigError as exc:
+        at = _nearest_line(lines, exc.loc)
+        raise OrgFileError(f"{name}:{at}: {_format_loc(exc.loc)}: {exc.message}") from None
+    return org
 
 
 def _line_index(node: yaml.Node) -> dict[tuple[Any, ...], int]:

@@ -150,6 +150,12 @@ def _split_time(text: str, original: str, forms: str) -> tuple[str, time | None]
     return text[: match.start()].strip(), time(hour, minute)
 
 
+def split_clock_time(raw: str) -> tuple[str, time | None]:
+    """Cut a trailing clock time (09:00, 9点, 下午4点半) off free text; ScheduleParseError if bad."""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw)).strip()
+    return _split_time(text, text, "when")
+
+
 # -- the "when" phrase ------------------------------------------------------------------------
 
 _ADJUST = re.compile(
