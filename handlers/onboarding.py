@@ -78,6 +78,8 @@ async def start(update: Update, context: CustomContext) -> None:
             await reply(
                 update, f"您好，您已登记。\n{describe(person)}\n\n发送 /help 查看可用命令。"
             )
+            if person.role == Role.COORDINATOR:
+                await publish_coordinator_menu(context.bot, context.bot_data.commands, user.id)
         return
     if len(code) > 64 or not code.isalnum():
         await reply(update, "邀请码无效。请向协调员重新索取邀请链接。")
