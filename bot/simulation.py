@@ -36,7 +36,8 @@ class Simulation:
     ) -> None:
         self.database_url = database_url
         self.clock = clock
-        self.tg = tg or FakeTelegram()
+        # Messages carry the simulated time, so transcripts read as the simulated month.
+        self.tg = tg or FakeTelegram(wall_clock=lambda: clock.now().timestamp())
         self.admins = tuple(admins)
         self.org_path = org_path
         self.migrate = migrate
