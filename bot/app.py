@@ -8,16 +8,18 @@ from datetime import timedelta
 from types import ModuleType
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
+import handlers.digest
 import handlers.groups
 import handlers.onboarding
 import handlers.reminders
 import handlers.reports
 import handlers.router
-from bot.db import make_engine, make_sessions, upgrade
-from bot.delivery import deliver_due
+from bot.db import is_sqlite, make_engine, make_sessions, upgrade
+from bot.delivery import Courier
+from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
 from bot.settings import Settings
 from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
@@ -39,6 +41,7 @@ FEATURES: list[ModuleType] = [
     handlers.groups,
     handlers.reminders,
     handlers.reports,
+    handlers.digest,
     handlers.router,
 ]
 
@@ -50,6 +53,9 @@ class Infra:
     engine: AsyncEngine
     database_url: str
     migrate: bool
+    courier: Courier
+    background_delivery: bool
+    tick_seconds: float
 
 
 def infra_of(app: Application) -> Infra:
@@ -68,6 +74,7 @@ class BuildOptions:
     rate_limiter: bool = True
     scheduler: bool = True
     migrate: bool = True
+    pacing: Pacing | None = None  # how rate limiting reads time and waits (tests: FakePacing)
 
 
 def build_application(settings: Settings, options: BuildOptions | None = None) -> Application:
@@ -93,20 +100,32 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         .base_url(settings.telegram_api_base_url)
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData, chat_data=ChatData))
         .post_init(startup)
+        .post_stop(stopping)
         .post_shutdown(shutdown)
     )
     if opts.request is not None:
         builder = builder.request(opts.request)
         builder = builder.get_updates_request(opts.updates_request or opts.request)
-    if opts.rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+    pacing = opts.pacing or SystemPacing()
+    # One limiter for the outbox and for direct replies (which wait in PTB's rate limiter slot).
+    limiter = OutboundLimiter(clock=pacing.monotonic) if opts.rate_limiter else None
+    if limiter is not None:
+        builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
     app = builder.build()
     data: BotData = app.bot_data
     data.runtime = runtime
-    data.infra = Infra(engine=engine, database_url=settings.database_url, migrate=opts.migrate)
+    data.infra = Infra(
+        engine=engine,
+        database_url=settings.database_url,
+        migrate=opts.migrate,
+        courier=Courier(app.bot, runtime, limiter=limiter, pacing=pacing),
+        background_delivery=opts.scheduler,
+        tick_seconds=settings.firegrid_tick_seconds,
+    )
     for feature in FEATURES:
         data.commands.extend(feature.COMMANDS)
         feature.register(app)
+    handlers.router.register_fallbacks(app)
     app.add_error_handler(on_error)
     if opts.scheduler:
         jobs.install(app, every=settings.firegrid_tick_seconds, after=deliver)
@@ -114,10 +133,14 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
 
 
 async def deliver(app: Application) -> None:
-    """Send what the outbox holds (after the tick's steps have committed their rows)."""
-    rt = app.bot_data.runtime
-    assert rt is not None
-    await deliver_due(app.bot, rt, rt.now())
+    """Send what the outbox holds (after the tick's steps have committed their rows).
+
+    With the background courier running this only wakes it, so a long broadcast never holds up
+    the next tick; tests and the demo (no background) deliver right here.
+    """
+    courier = infra_of(app).courier
+    if not courier.wake():
+        await courier.deliver_due()
 
 
 async def tick_once(app: Application) -> None:
@@ -136,6 +159,8 @@ async def startup(app: Application) -> None:
     infra = infra_of(app)
     if infra.migrate:
         await upgrade(infra.database_url)
+    # SQLite runs one process (bot/lock.py): whatever it left `sending` died with it.
+    await infra.courier.recover(exclusive=is_sqlite(infra.database_url))
     now = rt.now()
     async with rt.transaction() as session:
         report = await sync_org(session, rt.org, now)
@@ -153,6 +178,13 @@ async def startup(app: Application) -> None:
         report.renamed,
         report.deactivated,
     )
+    if infra.background_delivery:
+        infra.courier.start(every=min(1.0, infra.tick_seconds))
+
+
+async def stopping(app: Application) -> None:
+    """Before the bot's connections close: let the message in flight finish, stop delivering."""
+    await infra_of(app).courier.stop()
 
 
 async def shutdown(app: Application) -> None:

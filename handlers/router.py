@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from telegram import Chat, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.context import CommandSpec, CustomContext, DialogRoutes, Trigger, TriggerHandler
 from handlers.guards import MAX_INPUT, NOT_REGISTERED, current_person, refuse, reply
@@ -109,3 +109,23 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", cancel))
     free = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION
     app.add_handler(MessageHandler(free, route), group=10)
+
+
+async def stale_button(update: Update, context: CustomContext) -> None:
+    """A press no feature recognises (old message, forged data): say so, change nothing."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer("该按钮已失效或无法识别，请按最新消息操作。", show_alert=True)
+
+
+async def unknown_command(update: Update, context: CustomContext) -> None:
+    """A command nobody registered: in a private chat, point to /help (groups stay quiet)."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == Chat.PRIVATE:
+        await reply(update, "未知命令。发送 /help 查看您可以使用的命令。")
+
+
+def register_fallbacks(app: Application) -> None:
+    """Registered after every feature, so they only catch what nothing else handled."""
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
