@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from telegram import Update
 
 from bot.app import build_application
+from bot.lock import AlreadyRunning, lock_database
 from bot.logsetup import configure_logging
 from bot.settings import load_settings
 
@@ -15,7 +17,16 @@ def run() -> int:
     settings = load_settings()
     token = settings.require_token()
     configure_logging(token)
-    app = build_application(settings)
-    logging.getLogger("firegrid").info("polling %s", settings.telegram_api_base_url)
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    try:
+        lock = lock_database(settings.database_url)
+    except AlreadyRunning as exc:
+        print(f"firegrid: {exc}", file=sys.stderr)
+        return 3
+    try:
+        app = build_application(settings)
+        logging.getLogger("firegrid").info("polling %s", settings.telegram_api_base_url)
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    finally:
+        if lock is not None:
+            lock.release()
     return 0

@@ -35,7 +35,9 @@ class OutboxMessage(Base):
     document_name: Mapped[str | None] = mapped_column(String(128))
     reply_to_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     target_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
-    # pending | sending | sent | failed | dead
+    # pending (waiting, or retrying after a transient error) | sending (claimed by a worker) |
+    # sent | dead (a permanent error: never retried) | rerouted (chat unreachable: copied to the
+    # coordinators and the leading group)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
@@ -44,6 +46,9 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # Parts already sent (a long text or a long caption becomes several messages): a restart
+    # resumes after them instead of sending them again.
+    parts_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
