@@ -1,0 +1,125 @@
+"""Read-only questions: a case's timeline (/case), a reporter's cases (/mycases), a group's (/open)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.case_dto import CaseView, EventLine, OpenCaseLine
+from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
+from models.dto import DepartmentInfo, PersonInfo
+from models.enums import Role
+from models.org import Department
+from models.people import Person
+from services.cases.views import area_label, case_by_number, view_of
+from services.errors import Refusal
+from services.groups import binding_for_chat
+
+MY_CASES_LIMIT = 20
+OPEN_LIMIT = 40
+
+
+def may_read(actor: PersonInfo, view: CaseView) -> bool:
+    """Coordinators and leaders read every case; others their own or their department's."""
+    if actor.role in (Role.COORDINATOR, Role.LEADER) or actor.id == view.reporter_id:
+        return True
+    return any(actor.belongs_to(d.department_id) for d in view.departments)
+
+
+async def case_timeline(
+    session: AsyncSession, *, actor: PersonInfo, number: str
+) -> tuple[CaseView, list[EventLine]]:
+    """The case and every event, oldest first."""
+    case = await case_by_number(session, number)
+    view = await view_of(session, case)
+    if not may_read(actor, view):
+        raise Refusal(f"您无权查看 {view.number}。如需查看，请联系协调员。")
+    rows = (
+        await session.execute(
+            select(CaseEvent, Person.display_name, Department.name)
+            .outerjoin(Person, Person.id == CaseEvent.actor_id)
+            .outerjoin(Department, Department.id == CaseEvent.department_id)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.id)
+        )
+    ).tuples()
+    events = [
+        EventLine(
+            kind=EventKind(e.kind),
+            at=e.at,
+            actor=actor_name,
+            department=dept_name,
+            chat_id=e.chat_id,
+            note=e.note,
+        )
+        for e, actor_name, dept_name in rows
+    ]
+    return view, events
+
+
+async def my_cases(
+    session: AsyncSession, *, actor: PersonInfo, limit: int = MY_CASES_LIMIT
+) -> list[OpenCaseLine]:
+    """The reporter's newest cases: open ones first, then the recently closed."""
+    cases = list(
+        await session.scalars(
+            select(Case).where(Case.reporter_id == actor.id).order_by(Case.id.desc()).limit(limit)
+        )
+    )
+    cases.sort(key=lambda c: (c.status == CaseStatus.CLOSED, -c.id))
+    return [
+        OpenCaseLine(
+            case_id=c.id,
+            number=c.number,
+            category_name=c.category_name,
+            area_label=await area_label(session, c.area_id),
+            urgent=c.urgent,
+            status=CaseStatus(c.status),
+            created_at=c.created_at,
+            since=c.created_at,
+        )
+        for c in cases
+    ]
+
+
+async def open_for_department(
+    session: AsyncSession, department_id: int, limit: int = OPEN_LIMIT
+) -> list[OpenCaseLine]:
+    """A department's open part in open cases, oldest first (age from its dispatch)."""
+    rows = (
+        await session.execute(
+            select(CaseDepartment, Case)
+            .join(Case, Case.id == CaseDepartment.case_id)
+            .where(
+                CaseDepartment.department_id == department_id,
+                CaseDepartment.status.in_([DeptStatus.PENDING, DeptStatus.ACKED]),
+                Case.status != CaseStatus.CLOSED,
+            )
+            .order_by(CaseDepartment.dispatched_at)
+            .limit(limit)
+        )
+    ).tuples()
+    return [
+        OpenCaseLine(
+            case_id=c.id,
+            number=c.number,
+            category_name=c.category_name,
+            area_label=await area_label(session, c.area_id),
+            urgent=c.urgent,
+            status=CaseStatus(c.status),
+            dept_status=DeptStatus(cd.status),
+            created_at=c.created_at,
+            since=cd.dispatched_at,
+        )
+        for cd, c in rows
+    ]
+
+
+async def open_for_chat(
+    session: AsyncSession, *, chat_id: int, thread_id: int | None
+) -> tuple[DepartmentInfo, list[OpenCaseLine]]:
+    """/open in a department's group: that department's open cases."""
+    binding = await binding_for_chat(session, chat_id, thread_id)
+    if binding is None:
+        raise Refusal("本群尚未绑定部门。请协调员在群内发送 /bind 部门代码。")
+    return binding.department, await open_for_department(session, binding.department.id)
