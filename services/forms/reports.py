@@ -304,6 +304,8 @@ async def open_form(
             f"开始填写{month.label}《{form.title}》，共{total}题，"
             f"截止时间：{fmt_date(occ.due_date)}。答案随填随存，可随时中断，发送 /report 继续。"
         )
+    if row.unlocked_at is not None:
+        notes.insert(0, "协调员已解锁本表，可补报或更正；提交后自动重新锁定。")
     return _view(cfg, form, row, month, department, notes=notes)
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.faketg.actors import Actor
 from bot.simulation import Simulation
 from services.clock import FakeClock
 
 ADMIN = 1001
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def shanghai(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
     """A Shanghai wall-clock time as UTC."""
-    return datetime(year, month, day, hour - 8, minute, tzinfo=UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def clock_at(year: int, month: int, day: int, hour: int = 9) -> FakeClock:
