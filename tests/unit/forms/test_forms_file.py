@@ -125,3 +125,32 @@ def test_unknown_department_is_named(shipped):
 def test_yaml_syntax_error_names_the_line():
     with pytest.raises(FormsFileError, match=r"^f.yaml:3: YAML syntax error"):
         parse_forms("forms:\n  - key: a\n   title: [b\n", "f.yaml")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            "    deadline: 每月32日\n",
+            "f.yaml:4: form 'monthly', field 'deadline': cannot read '每月32日'",
+        ),
+        (
+            "    deadline: 每周一\n",
+            "f.yaml:4: form 'monthly', field 'deadline': a monthly form needs a monthly deadline",
+        ),
+        (
+            "    remind: [3个星期]\n",
+            "f.yaml:4: form 'monthly', field 'remind': cannot read '3个星期'",
+        ),
+    ],
+)
+def test_deadline_and_reminder_wording_is_checked(extra, message):
+    text = (
+        "forms:\n  - key: monthly\n    title: 月报\n"
+        + extra
+        + "    filled_by: {kinds: [community]}\n"
+        "    questions:\n      - {key: a, type: yes_no, label: 甲}\n"
+    )
+    with pytest.raises(FormsFileError) as caught:
+        parse_forms(text, "f.yaml")
+    assert str(caught.value).startswith(message)
