@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import ConfigError, load_settings
+from services.forms.config import load_org_forms
 from services.orgconfig import OrgFileError, load_org
 
 
@@ -49,6 +50,8 @@ def check_config(path: str | None) -> int:
     print(f"  hazard categories: {len(org.categories)} ({routed} routed, the rest to triage)")
     print(f"  ladders: {', '.join(org.ladders)}")
     print(f"  reminder rules: {len(org.reminders)}")
+    forms = load_org_forms(org, file)
+    print(f"  report forms: {len(forms.forms)} ({', '.join(f.key for f in forms.forms)})")
     return 0
 
 
