@@ -479,16 +479,22 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _short(text: str) -> str:
-    if len(text) <= REVIEW_TEXT_LIMIT:
+def shorten(text: str, limit: int = REVIEW_TEXT_LIMIT) -> str:
+    """Text cut at limit characters, saying how long it was."""
+    if len(text) <= limit:
         return text
-    return f"{text[:REVIEW_TEXT_LIMIT]}…（共{len(text)}字）"
+    return f"{text[:limit]}…（共{len(text)}字）"
 
 
-def review_lines(form: FormSpec, answers: dict[str, Any], *, full: bool = False) -> list[str]:
-    """Numbered answer lines, HTML-escaped; long texts shortened unless full."""
+def review_lines(
+    form: FormSpec, answers: dict[str, Any], *, full: bool = False, limit: int = REVIEW_TEXT_LIMIT
+) -> list[str]:
+    """Numbered answer lines, HTML-escaped; long texts shortened to limit unless full."""
     lines: list[str] = []
-    show = (lambda s: s) if full else _short
+
+    def show(text: str) -> str:
+        return text if full else shorten(text, limit)
+
     for number, question in enumerate(form.questions, start=1):
         value = answers.get(question.key)
         if isinstance(question, GroupQuestion) and value:
@@ -501,13 +507,20 @@ def review_lines(form: FormSpec, answers: dict[str, Any], *, full: bool = False)
     return lines
 
 
-def review_card(form: FormSpec, draft: Draft, *, period: MonthPeriod, heading: str = "") -> str:
+def review_card(
+    form: FormSpec,
+    draft: Draft,
+    *,
+    period: MonthPeriod,
+    heading: str = "",
+    limit: int = REVIEW_TEXT_LIMIT,
+) -> str:
     """The review card: title, every answer, and what to do next (HTML)."""
     title = f"<b>【{_esc(form.title)}】{period.label}</b>"
     parts = [title]
     if heading:
         parts.append(_esc(heading))
-    parts.extend(review_lines(form, draft.answers))
+    parts.extend(review_lines(form, draft.answers, limit=limit))
     parts.append("")
     parts.append("请核对以上内容。需要更改的，请点击对应编号的“修改”；确认无误后点击“提交”。")
     return "\n".join(parts)

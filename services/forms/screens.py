@@ -7,6 +7,7 @@ Actions are those `flow.press` understands, plus `submit` on the review card.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from services.forms.flow import (
     pending_photos,
     review_card,
     selection,
+    shorten,
 )
 from services.forms.period import MonthPeriod
 
@@ -103,16 +105,34 @@ def _option_rows(question: AnyQuestion, ticked: list[int]) -> list[list[Button]]
     return []
 
 
+# Telegram allows 4096 characters; long answers are cut harder until the screen fits.
+SCREEN_LIMIT = 3800
+_CUTS = (200, 60, 20, 6)
+
+
 def render(form: FormSpec, draft: Draft, *, period: MonthPeriod, heading: str = "") -> Screen:
     """The screen for the draft's current step; heading (e.g. 部门：消防大队) tops the review card."""
     step = current_step(form, draft)
     if isinstance(step, Ask):
         return _ask(form, draft, step, period)
     if isinstance(step, GroupMenu):
-        return _menu(form, step, period)
+        return _fit(lambda cut: _menu(form, step, period, cut))
     numbers = [Button(f"修改{n}", f"edit:{q.key}") for n, q in enumerate(form.questions, start=1)]
     rows = [*_grid(numbers, 4), [Button("返回", "back"), Button("提交", SUBMIT)]]
-    return Screen(review_card(form, draft, period=period, heading=heading), rows)
+    return _fit(
+        lambda cut: Screen(
+            review_card(form, draft, period=period, heading=heading, limit=cut), rows
+        )
+    )
+
+
+def _fit(build: Callable[[int], Screen]) -> Screen:
+    screen = build(_CUTS[0])
+    for cut in _CUTS[1:]:
+        if len(screen.text) <= SCREEN_LIMIT:
+            break
+        screen = build(cut)
+    return screen
 
 
 def _title(form: FormSpec, period: MonthPeriod, number: int, total: int) -> str:
@@ -148,11 +168,10 @@ def _ask(form: FormSpec, draft: Draft, step: Ask, period: MonthPeriod) -> Screen
 
 
 def _shown(question: AnyQuestion, value: Any) -> str:
-    text = format_answer(question, value)
-    return text if len(text) <= 200 else f"{text[:200]}…（共{len(text)}字）"
+    return shorten(format_answer(question, value))
 
 
-def _menu(form: FormSpec, step: GroupMenu, period: MonthPeriod) -> Screen:
+def _menu(form: FormSpec, step: GroupMenu, period: MonthPeriod, cut: int) -> Screen:
     group = step.group
     lines = [_title(form, period, step.number, step.total)]
     optional = "" if group.required else "（选填）"
@@ -162,10 +181,7 @@ def _menu(form: FormSpec, step: GroupMenu, period: MonthPeriod) -> Screen:
     if step.items:
         lines.append(f"已填写{len(step.items)}条{_esc(group.item_name)}：")
         for n, item in enumerate(step.items, start=1):
-            text = format_item(group, item)
-            if len(text) > 200:
-                text = text[:200] + "…"
-            lines.append(f"（{n}）{_esc(text)}")
+            lines.append(f"（{n}）{_esc(shorten(format_item(group, item), cut))}")
     else:
         lines.append(f"尚未填写{_esc(group.item_name)}。")
     can_add = len(step.items) < group.max_items

@@ -347,3 +347,26 @@ def test_stale_draft_survives_a_changed_form():
     assert key_of(d) == "g:meetings:1:date"
     d2 = Draft.model_validate({"group": {"key": "held", "items": []}, "answers": {"count": 1}})
     assert key_of(d2) == "g:meetings:1:date"
+
+
+def test_long_groups_still_fit_one_message():
+    f = form(
+        {
+            "key": "g",
+            "type": "group",
+            "label": "培训",
+            "max_items": 20,
+            "questions": [{"key": "t", "type": "text", "label": "内容", "max_length": 200}],
+        }
+    )
+    d = Draft()
+    for n in range(20):
+        if n:
+            d = flow.add_item(f, d).draft
+        d = flow.answer(f, d, f"{n:02d}" + "&" * 198, period=PERIOD, today=TODAY).draft
+    menu = render(f, d, period=PERIOD)
+    assert len(menu.text) <= 3800 and "（20）内容：19" in menu.text
+    d = flow.done(f, d, period=PERIOD, today=TODAY).draft
+    review = render(f, d, period=PERIOD)
+    assert len(review.text) <= 3800
+    assert "1. 培训：共20条" in review.text and "（20）内容：19" in review.text
