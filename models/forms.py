@@ -10,6 +10,7 @@ from models.enums import DepartmentKind
 
 FORM_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 DEFAULT_DEADLINE = "每月25日（非工作日提前）"
+DEFAULT_REMIND = ("3个工作日", "当天")
 # Hard ceilings keep every answer inside one Telegram message and the database sane.
 TEXT_LIMIT = 1000
 INTEGER_LIMIT = 1_000_000
@@ -203,6 +204,10 @@ class FormSpec(_Strict):
     filled_by: FilledBy
     period: Literal["monthly"] = "monthly"
     deadline: str = Field(default=DEFAULT_DEADLINE, min_length=1)
+    remind: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REMIND),
+        description="lead times of the chasing reminders before the deadline, e.g. 3个工作日, 当天",
+    )
     required: bool = Field(
         default=True, description="an optional form is never chased nor counted late"
     )
