@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
+import handlers.cases
 import handlers.digest
 import handlers.groups
 import handlers.onboarding
 import handlers.reminders
 import handlers.reports
 import handlers.router
+import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
@@ -39,6 +41,8 @@ log = logging.getLogger("firegrid")
 FEATURES: list[ModuleType] = [
     handlers.onboarding,
     handlers.groups,
+    handlers.whistle,
+    handlers.cases,
     handlers.reminders,
     handlers.reports,
     handlers.digest,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from services.cases.tick import step as cases_step
 from services.forms.reports import chase_step
 from services.reminders import reminders_step
 from services.runtime import Runtime
@@ -22,7 +23,7 @@ Step = Callable[[Runtime, datetime], Awaitable[object]]
 AfterTick = Callable[[Application], Awaitable[object]]
 
 # Due-work steps, in order; each feature adds its own.
-STEPS: list[Step] = [chase_step, reminders_step]
+STEPS: list[Step] = [cases_step, chase_step, reminders_step]
 
 
 async def run_steps(rt: Runtime, now: datetime, steps: Sequence[Step] | None = None) -> None:
