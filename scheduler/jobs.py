@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from services.bulletin.delivery import deliver_month_end
 from services.cases.tick import step as cases_step
 from services.forms.reports import chase_step
 from services.reminders import reminders_step
@@ -23,7 +24,7 @@ Step = Callable[[Runtime, datetime], Awaitable[object]]
 AfterTick = Callable[[Application], Awaitable[object]]
 
 # Due-work steps, in order; each feature adds its own.
-STEPS: list[Step] = [cases_step, chase_step, reminders_step]
+STEPS: list[Step] = [cases_step, chase_step, reminders_step, deliver_month_end]
 
 
 async def run_steps(rt: Runtime, now: datetime, steps: Sequence[Step] | None = None) -> None:

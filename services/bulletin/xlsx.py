@@ -8,13 +8,14 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from models.bulletin import Bulletin, HeadlineFigures
 from services.bulletin.format import DASH
@@ -51,29 +52,46 @@ def _display_width(value: Cell) -> int:
 
 def _sheet(
     wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]
-) -> Worksheet:
+) -> None:
+    """A sheet streamed in write-only mode: widths, frozen bold header, then the rows."""
     ws = wb.create_sheet(title)
-    ws.append([_clean(h) for h in headers])
+    header_font = Font(bold=True)
+    header_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    widths = [_display_width(h) for h in headers]
     for row in rows:
-        ws.append([_clean(v) for v in row])
-    for line in ws.iter_rows(min_row=1):
-        for cell in line:
-            # Typed answers are text: `=HYPERLINK(...)` from a form must not become a formula.
-            if cell.data_type == "f":
-                cell.data_type = "s"
-    bold = Font(bold=True)
-    for cell in ws[1]:
-        cell.font = bold
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _display_width(value))
+    # Write-only sheets take their layout before the first row.
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(
+            max(width + 2, _MIN_WIDTH), _MAX_WIDTH
+        )
     ws.freeze_panes = "A2"
-    for col in range(1, len(headers) + 1):
-        cells = [ws.cell(row=r, column=col) for r in range(1, ws.max_row + 1)]
-        for cell in cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = TIME_FORMAT
-        width = max(_display_width(c.value) for c in cells) + 2
-        ws.column_dimensions[get_column_letter(col)].width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
-    return ws
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=_clean(h))
+        cell.font, cell.alignment = header_font, header_align
+        head.append(cell)
+    ws.append(head)
+    for row in rows:
+        ws.append([_cell(ws, v) for v in row])
+
+
+def _cell(ws: Any, value: Cell) -> Any:
+    """A plain value, or a styled cell where the value needs one (times; text that looks like =)."""
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = TIME_FORMAT
+        return cell
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("="):
+            # Typed answers are text: `=HYPERLINK(...)` from a form must not become a formula.
+            cell = WriteOnlyCell(ws, value=text)
+            cell.data_type = "s"
+            return cell
+        return text
+    return value
 
 
 def _safe_title(title: str, taken: set[str]) -> str:
@@ -140,9 +158,7 @@ def _summary_rows(cur: HeadlineFigures, prev: HeadlineFigures | None) -> list[li
 def render_xlsx(b: Bulletin) -> bytes:
     """The ledger as .xlsx bytes."""
     tz = b.zone
-    wb = Workbook()
-    if wb.active is not None:
-        wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     wb.properties.title = f"{b.period.label}消防网格化工作台账"
     wb.properties.creator = b.office
     taken: set[str] = set()
