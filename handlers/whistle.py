@@ -9,8 +9,9 @@ checked against the step the database says the person is at.
 from __future__ import annotations
 
 import contextlib
+from html import escape
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -286,12 +287,27 @@ async def on_location(
 
 
 async def _close_buttons(update: Update) -> None:
-    """Take the buttons off the answered question (old prompts cannot be pressed again)."""
+    """Replace the answered question's buttons by the answer (old prompts cannot be pressed)."""
     query = update.callback_query
-    if query is None or query.message is None:
+    if query is None or not isinstance(query.message, Message):
         return
-    with contextlib.suppress(BadRequest):  # already without buttons: nothing to take away
-        await query.edit_message_reply_markup(reply_markup=None)
+    message = query.message
+    chosen = next(
+        (
+            b.text
+            for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+            for b in row
+            if b.callback_data == query.data
+        ),
+        None,
+    )
+    with contextlib.suppress(BadRequest):  # already answered: nothing to take away
+        if chosen and message.text:
+            await query.edit_message_text(
+                f"{message.text_html}\n→ {escape(chosen)}", parse_mode=ParseMode.HTML
+            )
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
 
 
 async def on_button(update: Update, context: CustomContext) -> None:
