@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from models.enums import DepartmentKind
+
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
 
 
@@ -422,7 +424,7 @@ class DutySpec(_Spec):
     form: str | None = None
     question: str | None = None
     expected: int = Field(default=1, ge=0)
-    expected_per: str | None = Field(default=None, description="a department kind")
+    expected_per: DepartmentKind | None = Field(default=None, description="a department kind")
     item: str = Field(default="", max_length=20, description="the name shown, e.g. 调度会议")
 
     @model_validator(mode="after")

@@ -180,6 +180,18 @@ class OrgFile(Strict):
                     raise ValueError(f"categories[{i}]: unknown ladder '{ladder}'")
         return self
 
+    @model_validator(mode="after")
+    def _bulletin_references(self) -> Self:
+        """The bulletin counts meetings by reminder rule: each must exist and be a meeting."""
+        kinds = {r.key: r.kind for r in self.reminders}
+        for i, duty in enumerate(self.bulletin.duties):
+            if duty.reminder is not None and kinds.get(duty.reminder) != "meeting":
+                raise ValueError(
+                    f"bulletin.duties[{i}].reminder: '{duty.reminder}' is not a reminder rule "
+                    "of kind meeting"
+                )
+        return self
+
     def department(self, key: str) -> DepartmentSpec | None:
         return next((d for d in self.departments if d.key == key), None)
 

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_sessions
 from models.bulletin import BulletinPeriod, DutyKind, DutySpec, ReportStatus
+from models.reminders import ReminderOccurrence
 from services.bulletin.docx import render_docx
 from services.bulletin.figures import compute_bulletin
 from services.bulletin.summary import render_summary
 from services.bulletin.xlsx import render_xlsx
 from services.org_sync import sync_org
 from tests.services.bulletin_seed import (
+    SH,
     Part,
     add_case,
     add_submission,
@@ -36,6 +38,10 @@ def sources_with_duties():
     spec = ORG_SOURCES.org.bulletin.model_copy(
         update={
             "duties": [
+                DutySpec(
+                    kind=DutyKind.MEETING, reminder="housing_property_meeting", item="物业会议"
+                ),
+                DutySpec(kind=DutyKind.MEETING, reminder="police_dispatch_meeting", item="调度会"),
                 DutySpec(
                     kind=DutyKind.MEETING,
                     form="police_monthly",
@@ -196,6 +202,26 @@ async def seed_known_month(sessions) -> None:
                 "inspected_units": 41,
             },
         )
+        # Meeting reminders of December: the police held theirs, the housing office did not;
+        # November's occurrence and another rule's are not December's police meetings.
+        for rule, dept, due, status in (
+            ("police_dispatch_meeting", "police_bureau", sh(2026, 12, 1, 9), "held"),
+            ("police_dispatch_meeting", "police_bureau", sh(2026, 11, 2, 9), "held"),
+            ("housing_property_meeting", "housing", sh(2026, 12, 1, 9), "postponed"),
+            ("social_dispatch_meeting", "social_affairs", sh(2026, 12, 1, 9), "held"),
+        ):
+            s.add(
+                ReminderOccurrence(
+                    rule_key=rule,
+                    department_id=d[dept],
+                    period=due.astimezone(SH).strftime("%Y-%m"),
+                    due_on=due.astimezone(SH).date(),
+                    due_at=due,
+                    status=status,
+                    held_on=due.astimezone(SH).date() if status == "held" else None,
+                    created_at=due,
+                )
+            )
         await add_submission(
             s,
             dept_id=d["community_qianshan"],
@@ -298,7 +324,9 @@ async def test_reports_duties_highlights_and_talks(december):
     assert status[("community_lihua", "community_duties")] is ReportStatus.MISSING
     assert status[("coordinator_office", "joint_enforcement")] is ReportStatus.MISSING
     assert [(d.department, d.title, d.expected, d.held) for d in december.duties] == [
+        ("公安分局", "调度会", 1, 1),
         ("公安分局", "调度会议", 1, 1),
+        ("住建办", "物业会议", 1, 0),
         ("千山社区", "培训", 1, 2),
         ("千山社区", "检查", 1, 4),
         ("梨花社区", "培训", 1, 0),
