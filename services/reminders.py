@@ -8,6 +8,7 @@ planned message happen at most once, whatever runs twice.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import unicodedata
@@ -15,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,10 +73,16 @@ from services.schedule_rules import (
 from services.timefmt import fmt_date, fmt_datetime
 from services.workdays import WorkdayCalendar
 
-# Look a little behind the last check: a tick that died mid-way leaves nothing unvisited.
-LOOKBACK_SAFETY = timedelta(days=1)
-# Warn about a missing year's holiday calendar this long before the year starts.
-CALENDAR_WARNING_DAYS = 31
+# A tick is one transaction, so the last check is exact; look a minute behind it anyway, for
+# clocks of two processes that differ slightly (unique keys absorb the overlap).
+LOOKBACK_SAFETY = timedelta(minutes=1)
+# How often the last check is written down and the one-time notices (missing calendar year,
+# unbound department) are looked for. Between two writes a tick only reads: fires since the
+# last write are looked at again and recognised by their unique keys.
+CHECK_EVERY = timedelta(hours=1)
+# Warn about a missing year's holiday calendar this long before the year starts (the State
+# Council usually publishes it in November; January reminders need it).
+CALENDAR_WARNING_DAYS = 45
 # How far back a held date and how far ahead a postponed date may be.
 MEETING_DATE_RANGE = timedelta(days=92)
 _CHUNK = 400
@@ -139,17 +147,18 @@ def _targets(org: OrgFile, rule: CompiledRule, depts: dict[str, DeptRef]) -> lis
 
 async def _rule_states(
     session: AsyncSession, rules: Sequence[CompiledRule], now: datetime
-) -> dict[str, ReminderRuleState]:
-    """The state row of every rule; a rule seen for the first time starts counting now."""
+) -> tuple[dict[str, ReminderRuleState], bool]:
+    """The state row of every rule (a rule seen for the first time starts counting now), and
+    whether any row was created."""
     keys = [r.key for r in rules]
     rows = {r.key: r for r in await session.scalars(select(ReminderRuleState))}
-    for key in keys:
-        if key not in rows:
-            values = {"key": key, "active_since": now, "checked_until": now}
-            await _insert_ignore(session, ReminderRuleState, values, ["key"])
-    if any(k not in rows for k in keys):
+    missing = [k for k in keys if k not in rows]
+    for key in missing:
+        values = {"key": key, "active_since": now, "checked_until": now}
+        await _insert_ignore(session, ReminderRuleState, values, ["key"])
+    if missing:
         rows = {r.key: r for r in await session.scalars(select(ReminderRuleState))}
-    return rows
+    return rows, bool(missing)
 
 
 async def _occurrence_row(
@@ -209,6 +218,9 @@ async def _record(
 
 async def _notice(session: AsyncSession, key: str, now: datetime) -> bool:
     """True the first time a notice key is seen (so each notice goes out once)."""
+    seen = await session.scalar(select(ReminderNotice.id).where(ReminderNotice.key == key))
+    if seen is not None:
+        return False
     values = {"key": key, "created_at": now}
     return await _insert_ignore(session, ReminderNotice, values, ["key"]) is not None
 
@@ -346,18 +358,32 @@ async def run_reminders(
     """One tick: send what is due, record what is too late, then the one-time notices."""
     report = TickReport()
     rules = rules_of(org)
-    states = await _rule_states(session, rules, now)
-    depts = await _departments(session)
+    states, created = await _rule_states(session, rules, now)
     active = [r for r in rules if states[r.key].paused_at is None]
+    last_check = min((states[r.key].checked_until for r in active), default=now)
+    refresh = created or now - last_check >= CHECK_EVERY
 
-    planned: list[_Planned] = []
+    due: list[tuple[CompiledRule, Occurrence, Fire]] = []
     for rule in active:
         state = states[rule.key]
         since = max(state.active_since, state.checked_until - LOOKBACK_SAFETY)
-        targets = _targets(org, rule, depts)
-        for occ, fire in _due_fires(rule, cal, tz, since, now):
-            planned.extend(_Planned(rule, dept, occ, fire) for dept in targets)
-        state.checked_until = max(state.checked_until, now)
+        due.extend((rule, occ, fire) for occ, fire in _due_fires(rule, cal, tz, since, now))
+    if active and refresh:
+        await session.execute(
+            update(ReminderRuleState)
+            .where(
+                ReminderRuleState.key.in_([r.key for r in active]),
+                ReminderRuleState.checked_until < now,
+            )
+            .values(checked_until=now)
+            .execution_options(synchronize_session=False)
+        )
+    depts = await _departments(session) if due or refresh else {}
+    planned = [
+        _Planned(rule, dept, occ, fire)
+        for rule, occ, fire in due
+        for dept in _targets(org, rule, depts)
+    ]
     done = await _existing_keys(session, [p.key for p in planned])
     groups: dict[tuple[str, str, str], list[_Planned]] = defaultdict(list)
     for p in planned:
@@ -366,13 +392,14 @@ async def run_reminders(
     for items in groups.values():
         await _settle_group(session, sorted(items, key=lambda p: p.fire.fire_at), tz, now, report)
 
-    await _postponed(session, org, states, depts, now, tz, report)
+    await _postponed(session, org, states, now, tz, report)
     if report.missed:
         await enqueue_to_coordinators(
             session, Outgoing(text=missed_text(report.missed, tz)), now=now
         )
-    await _calendar_notices(session, cal, tz, now, report)
-    await _unbound_notices(session, org, active, depts, now, report)
+    if refresh:
+        await _calendar_notices(session, cal, tz, now, report)
+        await _unbound_notices(session, org, active, depts, now, report)
     return report
 
 
@@ -424,21 +451,24 @@ async def _postponed(
     session: AsyncSession,
     org: OrgFile,
     states: dict[str, ReminderRuleState],
-    depts: dict[str, DeptRef],
     now: datetime,
     tz: ZoneInfo,
     report: TickReport,
 ) -> None:
     """Remind again on the new date of each postponed meeting."""
     rules = {r.key: r for r in rules_of(org)}
-    by_id = {d.id: d for d in depts.values()}
-    rows = await session.scalars(
-        select(ReminderOccurrence).where(
-            ReminderOccurrence.status == OccurrenceStatus.POSTPONED,
-            ReminderOccurrence.postponed_to <= now,
+    rows = list(
+        await session.scalars(
+            select(ReminderOccurrence).where(
+                ReminderOccurrence.status == OccurrenceStatus.POSTPONED,
+                ReminderOccurrence.postponed_to <= now,
+            )
         )
     )
-    for row in list(rows):
+    if not rows:
+        return
+    by_id = {d.id: d for d in (await _departments(session)).values()}
+    for row in rows:
         rule, dept = rules.get(row.rule_key), by_id.get(row.department_id)
         state = states.get(row.rule_key)
         if rule is None or dept is None or state is None or state.paused_at is not None:
@@ -481,7 +511,7 @@ def missed_text(missed: list[MissedReminder], tz: ZoneInfo) -> str:
     lines = ["【提醒未发送】以下提醒因系统停机，已超过补发时限，未再发送："]
     for m in missed[:40]:
         lines.append(
-            f"· {m.department} · {m.rule_name}（{period_label(m.period)}），"
+            f"· {escape(m.department)} · {escape(m.rule_name)}（{period_label(m.period)}），"
             f"应于{fmt_datetime(m.fire_at, tz)}发送"
         )
     if len(missed) > 40:
@@ -545,7 +575,7 @@ async def _unbound_notices(
         dept = depts[key]
         # A later binding that is lost again gets its own notice.
         if await _notice(session, f"unbound:{key}:{latest.get(dept.id, 0)}", now):
-            lines.append(f"· {dept.name}（{key}）：{'、'.join(names)}")
+            lines.append(f"· {escape(dept.name)}（{key}）：{escape('、'.join(names))}")
             report.notices.append(f"unbound:{key}")
     if lines:
         text = "\n".join(
@@ -585,7 +615,7 @@ async def set_paused(
 ) -> CompiledRule:
     """Pause or resume a rule; reminders due while paused are neither sent nor listed as missed."""
     rule = find_rule(org, rule_text)
-    state = (await _rule_states(session, [rule], now))[rule.key]
+    state = (await _rule_states(session, [rule], now))[0][rule.key]
     if pause:
         if state.paused_at is not None:
             raise Refusal(
@@ -690,7 +720,7 @@ async def overview(
 ) -> list[RuleOverview]:
     """Every rule with its next occurrence and, per department, anything recorded against it."""
     rules = rules_of(org)
-    states = await _rule_states(session, rules, now)
+    states, _ = await _rule_states(session, rules, now)
     depts = await _departments(session)
     reachable = set(
         await session.scalars(
@@ -745,19 +775,21 @@ def overview_text(rules: list[RuleOverview], tz: ZoneInfo, missing_years: list[i
     """/reminders as one or more messages (each under Telegram's 4096 characters)."""
     blocks = []
     for r in rules:
-        lines = [f"【{r.name}】{'⏸ 已暂停' if r.paused else ''}", f"代码：{r.key}"]
-        lines.append(f"时间：{r.when}（{r.leads}）")
+        lines = [f"【{escape(r.name)}】{'⏸ 已暂停' if r.paused else ''}", f"代码：{r.key}"]
+        lines.append(f"时间：{r.when}")
+        if r.leads != "当天":
+            lines.append(f"提醒：{r.leads}")
         if r.next_due is not None and r.next_period is not None:
             fires = "、".join(fmt_datetime(f, tz) for f in r.next_fires)
             lines.append(f"下次：{fmt_due(r.next_due)}（{period_label(r.next_period)}）")
             if fires and r.leads != "当天":
-                lines.append(f"提醒：{fires}")
+                lines.append(f"下次提醒：{fires}")
         else:
             lines.append("下次：无（已过期）")
         for d in r.departments:
             mark = "" if d.bound else " ⚠️ 未绑定工作群，提醒转送协调员"
             note = f"（{d.note}）" if d.note else ""
-            lines.append(f"· {d.name}{note}{mark}")
+            lines.append(f"· {escape(d.name)}{note}{mark}")
         blocks.append("\n".join(lines))
     head = f"提醒规则（共{len(rules)}条）："
     if missing_years:
@@ -990,12 +1022,15 @@ def parse_day(text: str, today: date, *, future: bool) -> tuple[date, time | Non
         elif m := _FULL.fullmatch(body):
             day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         elif m := _SHORT.fullmatch(body):
-            day = date(today.year, int(m.group(1)), int(m.group(2)))
-            # Without a year: the nearest such date on the side the question asks about.
-            if future and day < today:
-                day = date(today.year + 1, day.month, day.day)
-            elif not future and day > today:
-                day = date(today.year - 1, day.month, day.day)
+            # Without a year: the nearest such date (12月28日 typed on 1 January is last year's).
+            month, dom = int(m.group(1)), int(m.group(2))
+            candidates = []
+            for year in (today.year - 1, today.year, today.year + 1):
+                with contextlib.suppress(ValueError):  # 2月29日 exists in some years only
+                    candidates.append(date(year, month, dom))
+            if not candidates:
+                raise ValueError(body)
+            day = min(candidates, key=lambda d: abs((d - today).days))
     except ValueError:
         raise Refusal(f"日期“{text.strip()[:20]}”不存在。{help_text}") from None
     if day is None:
