@@ -327,7 +327,6 @@ async def case_figures(
     per_dept = {dept_id: (n, int(a or 0), int(o or 0)) for dept_id, n, a, o in counts}
     base = select().select_from(cd).where(dispatched)
     ack_minutes = minutes_between(first_ack, cd.dispatched_at, dialect)
-    ack_q = await quantiles(session, case((acked, ack_minutes), else_=None), cd.department_id, base)
     overall_q = await quantiles(
         session, case((acked, ack_minutes), else_=None), None, base, (MEDIAN,)
     )
@@ -357,6 +356,7 @@ async def case_figures(
     if not details:
         return CaseFigures(headline=headline)
 
+    ack_q = await quantiles(session, case((acked, ack_minutes), else_=None), cd.department_id, base)
     resolved = and_(cd.resolved_at.is_not(None), cd.resolved_at < w.as_of)
     resolve_q = await quantiles(
         session,
@@ -501,11 +501,13 @@ async def ledger(session: AsyncSession, w: Window, depts: dict[int, Dept]) -> li
         .where(w.contains(Case.created_at), cd.removed_at.is_(None))
         .order_by(cd.case_id, cd.id)
     )
+    # Rows straight from typed columns: model_construct skips re-validating thousands of them
+    # (a month's ledger is the one place the bulletin handles cases one by one).
     times: dict[int, list[DepartmentTimes]] = defaultdict(list)
     for case_id, dept_id, acked_at, resolved_at in parts:
         dept = depts.get(dept_id)
         times[case_id].append(
-            DepartmentTimes(
+            DepartmentTimes.model_construct(
                 department_key=dept.key if dept else str(dept_id),
                 department=dept.name if dept else str(dept_id),
                 acked_at=acked_at,
@@ -513,7 +515,7 @@ async def ledger(session: AsyncSession, w: Window, depts: dict[int, Dept]) -> li
             )
         )
     return [
-        LedgerCase(
+        LedgerCase.model_construct(
             number=c.number,
             category=c.category_name,
             area=c.area,
