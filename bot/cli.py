@@ -20,12 +20,18 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("path", nargs="?", help="org file (default: FIREGRID_ORG)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    demo = sub.add_parser("demo", help="run a simulated month with no token (writes ./demo-output)")
+    demo.add_argument("--out", default="demo-output", help="folder for the transcript and files")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-config":
             return check_config(args.path)
         if args.command == "db":
             return db_upgrade()
+        if args.command == "demo":
+            from bot.demo import main as demo_main
+
+            return demo_main(args.out)
         if args.command == "run":
             from bot.run import run
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -191,20 +191,21 @@ async def enqueue_to_department(
             dedupe_key=dedupe_key,
             not_before=not_before,
         )
-    name = await session.scalar(select(Department.name).where(Department.id == department_id))
-    forwarded = Outgoing(
-        text=f"【转送】{name}尚无可用的工作群，以下消息转送协调员和领导小组：\n\n{message.text or ''}",
-        kind="text" if message.kind in ("edit_text", "edit_markup") else message.kind,
-        parse_mode=message.parse_mode,
-        buttons=message.buttons,
-        media=message.media,
-        location=message.location,
-        document=message.document,
-        document_name=message.document_name,
-    )
     if message.kind in ("edit_text", "edit_markup"):
         # An edit of a message that never reached the group cannot be forwarded meaningfully.
         return None
+    dept = await session.get(Department, department_id)
+    if dept is not None and dept.kind == DepartmentKind.COORDINATOR:
+        # The office's own people are the coordinators: without a group, they get it directly.
+        await enqueue_to_coordinators(
+            session, message, now=now, dedupe_key=dedupe_key, not_before=not_before
+        )
+        return None
+    name = dept.name if dept is not None else "该部门"
+    forwarded = replace(
+        message,
+        text=f"【转送】{name}尚无可用的工作群，以下消息转送协调员和领导小组：\n\n{message.text or ''}",
+    )
     await enqueue_to_coordinators(
         session,
         forwarded,

@@ -1,0 +1,50 @@
+"""The demo's scripted month runs to its end and its outcome is what the script acted out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from docx import Document
+
+from bot.demo import run_demo
+
+
+async def test_the_demo_month(tmp_path: Path):
+    lines: list[str] = []
+    result = await run_demo(tmp_path, say=lines.append)
+
+    # hazards: the urgent one closed after verification, the normal one reopened and still open
+    assert sorted(result.cases) == ["QS-2026-0001", "QS-2026-0002"]
+    assert result.cases["QS-2026-0001"] == "closed"
+    assert result.cases["QS-2026-0002"] != "closed"
+    # only the silent housing office was escalated
+    assert set(result.escalations) == {"housing"} and result.escalations["housing"] >= 2
+    # seven reports, one late (housing, after a coordinator's unlock)
+    assert len(result.submissions) == 7
+    assert [key for key, late in result.submissions.items() if late] == [
+        ("housing", "housing_monthly")
+    ]
+
+    bulletin = result.bulletin
+    assert bulletin is not None
+    assert (bulletin.current.whistled, bulletin.current.closed, bulletin.current.open) == (2, 1, 1)
+    assert bulletin.current.reopened == 1 and bulletin.current.reports_late == 1
+    assert [t.department for t in bulletin.talks] == ["住建办"]
+
+    # the files the coordinator received, once, written to the output folder
+    assert {"docx", "xlsx", "png", "transcript"} <= set(result.files)
+    doc = Document(str(result.files["docx"]))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "2026年12月" in text and "住建办" in text
+    book = openpyxl.load_workbook(result.files["xlsx"])
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert {"QS-2026-0001", "QS-2026-0002"} <= cells
+    assert result.files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    transcript = result.files["transcript"].read_text(encoding="utf-8")
+    coordinator = next(b for b in transcript.split("══════ ") if b.startswith("私聊：三级办"))
+    assert coordinator.count("[文件：通报-2026-12.docx]") == 1
+    assert "[报到]" in transcript and "【升级】住建办 未报到" in transcript
+    assert "【核查未通过】" in transcript or "核查未通过" in transcript
+    assert any(line.startswith("▶ 12月31日") for line in lines)
