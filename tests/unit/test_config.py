@@ -29,7 +29,7 @@ def test_bad_field_names_its_line():
     text = GOOD.replace("    kind: housing\n", "    kind: housingg\n")
     with pytest.raises(OrgFileError) as err:
         parse_org(text, "org.yaml")
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "kind: housingg" in l)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "kind: housingg" in row)
     assert str(err.value).startswith(f"org.yaml:{line}: departments[6].kind:")
 
 
@@ -37,7 +37,7 @@ def test_unknown_reference_names_its_line():
     text = GOOD.replace("    parent: police_bureau\n", "    parent: police_bureu\n", 1)
     with pytest.raises(OrgFileError) as err:
         parse_org(text, "org.yaml")
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "police_bureu" in l)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "police_bureu" in row)
     message = str(err.value)
     assert "unknown department 'police_bureu'" in message
     assert message.startswith("org.yaml:")
@@ -54,11 +54,11 @@ def test_bad_duration_and_yaml_syntax():
 
 
 def test_settings_errors_name_the_key(tmp_path: Path):
-    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set.*@BotFather"):
+    with pytest.raises(ConfigError, match=r"TELEGRAM_BOT_TOKEN is not set.*@BotFather"):
         load_settings(telegram_bot_token=None, _env_file=None).require_token()
-    with pytest.raises(ConfigError, match="^TELEGRAM_API_BASE_URL:"):
+    with pytest.raises(ConfigError, match=r"^TELEGRAM_API_BASE_URL:"):
         load_settings(telegram_api_base_url="ftp://x", _env_file=None)
-    with pytest.raises(ConfigError, match="^FIREGRID_ADMINS:"):
+    with pytest.raises(ConfigError, match=r"^FIREGRID_ADMINS:"):
         load_settings(firegrid_admins="12,abc", _env_file=None)
     s = load_settings(firegrid_admins=" 12, 34 ", _env_file=None)
     assert s.admin_ids == (12, 34)
