@@ -92,11 +92,7 @@ async def _remember(context: CustomContext, person: PersonInfo, view: FormView) 
 
 
 async def _open(
-    update: Update,
-    context: CustomContext,
-    person: PersonInfo,
-    form_key: str,
-    period: MonthPeriod | None,
+    context: CustomContext, person: PersonInfo, form_key: str, period: MonthPeriod | None
 ) -> FormView:
     rt = context.rt
     async with rt.transaction() as session:
@@ -116,7 +112,7 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
         raise Refusal("您尚未归属任何部门，无需填报月度报表。")
     if context.args:
         form = reports.find_form(cfg, " ".join(context.args))
-        view = await _open(update, context, person, form.key, None)
+        view = await _open(context, person, form.key, None)
         await reply(update, _text(view), reply_markup=_keyboard(view))
         return
     async with rt.transaction() as session:
@@ -125,7 +121,7 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
         raise Refusal(f"{person.department.name}本月无需填报月度报表。")
     if len(choices) == 1 and choices[0].editable:
         choice = choices[0]
-        view = await _open(update, context, person, choice.form_key, choice.period)
+        view = await _open(context, person, choice.form_key, choice.period)
         await reply(update, _text(view), reply_markup=_keyboard(view))
         return
     lines = [f"{escape(person.department.name)}需填报的月度报表："]
@@ -210,7 +206,7 @@ async def _open_button(
     except ValueError:
         await query.answer("该按钮已失效。请发送 /report 重新打开报表。", show_alert=True)
         return
-    view = await _open(update, context, person, form_key, period)
+    view = await _open(context, person, form_key, period)
     chat = update.effective_chat
     if chat is not None and chat.type == Chat.PRIVATE:
         await query.answer()

@@ -243,7 +243,7 @@ async def choices_for(
     return result
 
 
-def _check_member(cfg: ReportConfig, person: PersonInfo, form: FormSpec) -> DepartmentInfo:
+def _check_member(person: PersonInfo, form: FormSpec) -> DepartmentInfo:
     department = person.department
     if department is None:
         raise Refusal("您尚未归属任何部门，无需填报月度报表。")
@@ -263,7 +263,7 @@ async def open_form(
 ) -> FormView:
     """Start or resume the department's report; says whose draft it is and where it stands."""
     form = cfg.form(form_key)
-    department = _check_member(cfg, person, form)
+    department = _check_member(person, form)
     month = period or cfg.period_of(now)
     occ = deadline_of(cfg, form, month)
     row = await _find(session, department.id, form.key, month.key, lock=True)
@@ -396,7 +396,7 @@ async def act(
     if row is None:
         raise Refusal("未找到该报表，请发送 /report 重新开始。")
     form = cfg.form(row.form_key)
-    department = _check_member(cfg, person, form)
+    department = _check_member(person, form)
     if department.id != row.department_id:
         raise Refusal("该报表属于其他部门，您不能修改。")
     month = MonthPeriod.parse(row.period)
