@@ -290,19 +290,6 @@ async def case_figures(
         total.add(n, n_closed, n_overdue)
 
     cd = CaseDepartment
-    by_dept_rows = await session.execute(
-        select(cd.department_id, func.count(), func.sum(closed), func.sum(overdue))
-        .join(Case, Case.id == cd.case_id)
-        .where(w.contains(Case.created_at), cd.removed_at.is_(None))
-        .group_by(cd.department_id)
-    )
-    by_dept: dict[str, _Tally] = {}
-    for dept_id, n, n_closed, n_overdue in by_dept_rows:
-        dept = depts.get(dept_id)
-        by_dept[str(dept_id)] = _Tally(
-            dept.name if dept else str(dept_id), n, int(n_closed or 0), int(n_overdue or 0)
-        )
-
     # Response: the department's parts dispatched in the window.
     # The first 报到 of this dispatch: a department re-added to a case was dispatched again,
     # so an older first 报到 does not count for it.
@@ -357,6 +344,18 @@ async def case_figures(
         return CaseFigures(headline=headline)
 
     ack_q = await quantiles(session, case((acked, ack_minutes), else_=None), cd.department_id, base)
+    by_dept_rows = await session.execute(
+        select(cd.department_id, func.count(), func.sum(closed), func.sum(overdue))
+        .join(Case, Case.id == cd.case_id)
+        .where(w.contains(Case.created_at), cd.removed_at.is_(None))
+        .group_by(cd.department_id)
+    )
+    by_dept: dict[str, _Tally] = {}
+    for dept_id, n, n_closed, n_overdue in by_dept_rows:
+        dept = depts.get(dept_id)
+        by_dept[str(dept_id)] = _Tally(
+            dept.name if dept else str(dept_id), n, int(n_closed or 0), int(n_overdue or 0)
+        )
     resolved = and_(cd.resolved_at.is_not(None), cd.resolved_at < w.as_of)
     resolve_q = await quantiles(
         session,
