@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
@@ -147,7 +148,7 @@ async def on_button(update: Update, context: CustomContext) -> None:
             )
             await query.answer("已登记")
             if query.message is not None:
-                await query.edit_message_text(text)
+                await query.edit_message_text(text, parse_mode=ParseMode.HTML)
         else:
             await query.answer("该按钮已失效。", show_alert=True)
     except ValueError:
