@@ -201,6 +201,7 @@ async def test_a_year_of_2026_follows_the_official_calendar_across_restarts(sqli
     # 2027 is not in the calendar package here: the coordinators were warned, once.
     warnings = [m for m in sim.tg.bot_messages(ADMIN) if m.text.startswith("【日历提醒】")]
     assert len(warnings) == 1 and "2027年" in warnings[0].text
+    sim.tg.check()
     await sim.stop()
 
 
@@ -212,6 +213,7 @@ async def test_three_day_outage_sends_what_is_in_grace_and_lists_the_rest(sqlite
     groups = await bind_groups(sim, coord)
     await sim.tick()
     before = {key: len(reminders_in(sim, chat)) for key, chat in groups.items()}
+    sim.tg.check()
     await sim.stop()
 
     # Down from Saturday 28 Nov 12:00 to Tuesday 1 Dec 12:00. Meanwhile: Monday 30 Nov 09:00
@@ -250,6 +252,7 @@ async def test_three_day_outage_sends_what_is_in_grace_and_lists_the_rest(sqlite
     assert statuses[("grid_weekly_patrol", "missed")] == 3
     assert statuses[("joint_meeting", "missed")] == 1
     assert statuses[("station_guidance", "sent")] == 2
+    sim.tg.check()
     await sim.stop()
 
 
@@ -260,6 +263,7 @@ async def test_two_hour_outage_sends_the_missed_reminders_once_on_start(sqlite_u
     coord = sim.tg.user(ADMIN, "王", "协调")
     groups = await bind_groups(sim, coord)
     await sim.tick()
+    sim.tg.check()
     await sim.stop()
 
     clock.set(sh(2026, 12, 21, 10, 0))  # 09:00 passed while down
@@ -275,4 +279,5 @@ async def test_two_hour_outage_sends_the_missed_reminders_once_on_start(sqlite_u
     text = reminders_in(sim, groups["housing"])[0].text
     assert "日期：2026年12月21日（周一） 09:00（今天）" in text
     assert not any(m.text.startswith("【提醒未发送】") for m in sim.tg.bot_messages(ADMIN))
+    sim.tg.check()
     await sim.stop()

@@ -86,6 +86,7 @@ async def test_reminders_listing(sqlite_url: str):
     member = await invite(sim, coord, 2001, "张警官", "police_bureau")
     await member.send(2001, "/reminders")
     assert "仅限协调员" in sim.tg.last_message(2001).text
+    sim.tg.check()
     await sim.stop()
 
 
@@ -139,6 +140,7 @@ async def test_remind_now_pause_and_resume(sqlite_url: str):
     member = await invite(sim, coord, 2001, "张警官", "police_bureau")
     await member.send(2001, "/reminder_pause grid_weekly_patrol")
     assert "仅限协调员" in sim.tg.last_message(2001).text
+    sim.tg.check()
     await sim.stop()
 
 
@@ -191,6 +193,7 @@ async def test_unbound_department_is_reported_not_dropped(sqlite_url: str):
     assert notices_now[-1].text.splitlines()[1:-1] == [
         "· 社会事业局（social_affairs）：月度消防工作调度会、月度消防培训"
     ]
+    sim.tg.check()
     await sim.stop()
 
 
@@ -238,6 +241,7 @@ async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, 
     await tick_reminders(sim)
     january = [m for m in reminders_in(sim, police) if "周期：2027年1月" in m.text]
     assert "时间：2027年1月1日（周五） 09:00（今天）" in january[0].text
+    sim.tg.check()
     await sim.stop()
 
     # With the office's 2027 dates: no warning, and the month starts on Monday 4 January.
@@ -259,4 +263,5 @@ async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, 
     assert len(january) == 1
     assert "时间：2027年1月4日（周一） 09:00（今天）" in january[0].text
     assert not any(m.text.startswith("【日历提醒】") for m in other.tg.bot_messages(ADMIN))
+    other.tg.check()
     await other.stop()

@@ -136,6 +136,7 @@ async def test_held_postponed_and_refused_presses(sqlite_url: str):
         ("公安分局", "月度消防工作调度会", date(2026, 12, 1), "2026-12"),
         ("住建办", "物业企业消防工作会议", date(2026, 12, 8), "2026-12"),
     ]
+    sim.tg.check()
     await sim.stop()
 
 
@@ -161,4 +162,5 @@ async def test_a_coordinator_may_answer_for_a_department_without_a_group(sqlite_
     async with sim.rt.transaction() as session:
         held = await held_meetings(session, sim.rt.org, date(2026, 11, 1), date(2026, 11, 30))
     assert [(h.department_name, h.held_on) for h in held] == [("社会事业局", date(2026, 11, 30))]
+    sim.tg.check()
     await sim.stop()
