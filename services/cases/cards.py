@@ -268,3 +268,45 @@ def open_line(item: OpenCaseLine, now: datetime) -> str:
         f"{item.number}【{urgency(item.urgent)}】{escape(item.category_name)} · "
         f"{escape(item.area_label)} · {state} · 已{fmt_duration(now - item.since)}"
     )
+
+
+def review_text(
+    category: str,
+    area: str,
+    address: str | None,
+    has_pin: bool,
+    photos: int,
+    description: str,
+    urgent: bool,
+) -> str:
+    """The whistle's review card: everything once more before 提交."""
+    where = escape(area) + (f" {escape(address)}" if address else "")
+    if has_pin:
+        where += "（已附位置）"
+    return "\n".join(
+        [
+            "请核对上报内容：",
+            f"类别：{escape(category)}",
+            f"地点：{where}",
+            f"照片：{photos}张" if photos else "照片：无",
+            f"描述：{escape(description)}",
+            f"紧急程度：{urgency(urgent)}",
+            "",
+            "确认无误请点击“提交”；需要更改请点击“修改”。",
+        ]
+    )
+
+
+def duplicate_text(view: CaseView, tz: ZoneInfo) -> str:
+    """The duplicate hint: an open case of the same category and area from the last 24 hours."""
+    return "\n".join(
+        [
+            "该区域24小时内已有同类隐患正在办理：",
+            f"{view.number}【{urgency(view.urgent)}】{escape(view.category_name)} · {place(view)}",
+            f"上报：{reporter(view)} {fmt_datetime(view.created_at, tz)}，"
+            f"状态：{STATUS_LABELS[view.status]}",
+            f"描述：{escape(view.description)}",
+            "",
+            "如为同一隐患，请点击“补充到该案件”（照片和描述将补充给责任部门）；否则请点击“仍然新建”。",
+        ]
+    )

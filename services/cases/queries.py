@@ -7,10 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case_dto import CaseView, EventLine, OpenCaseLine
 from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
-from models.dto import DepartmentInfo, PersonInfo
+from models.dto import AreaInfo, DepartmentInfo, PersonInfo
 from models.enums import Role
-from models.org import Department
+from models.org import Area, Department
 from models.people import Person
+from services.cases import cards
+from services.cases.draft import WhistleDraft
+from services.cases.env import CaseEnv
 from services.cases.views import area_label, case_by_number, view_of
 from services.errors import Refusal
 from services.groups import binding_for_chat
@@ -123,3 +126,26 @@ async def open_for_chat(
     if binding is None:
         raise Refusal("本群尚未绑定部门。请协调员在群内发送 /bind 部门代码。")
     return binding.department, await open_for_department(session, binding.department.id)
+
+
+async def whistle_areas(session: AsyncSession, actor: PersonInfo) -> list[AreaInfo]:
+    """The areas a person may whistle in: their own, or every active area if they have none."""
+    if actor.areas:
+        return list(actor.areas)
+    rows = await session.scalars(select(Area).where(Area.active.is_(True)).order_by(Area.id))
+    return [AreaInfo.model_validate(a) for a in rows]
+
+
+async def draft_review(session: AsyncSession, env: CaseEnv, draft: WhistleDraft) -> str:
+    """The review card shown before 提交."""
+    category = env.org.category(draft.category_key or "")
+    label = await area_label(session, draft.area_id) if draft.area_id is not None else "未选择"
+    return cards.review_text(
+        category.name if category else "未选择",
+        label,
+        draft.address,
+        draft.latitude is not None,
+        len(draft.photos),
+        draft.description or "",
+        bool(draft.urgent),
+    )

@@ -9,6 +9,7 @@ advanced with a conditional UPDATE and every message carries a dedupe key.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -27,6 +28,7 @@ from services.outbox import Button, Outgoing, department_chat, enqueue, enqueue_
 from services.runtime import Runtime
 
 BATCH = 500
+log = logging.getLogger("firegrid.cases")
 
 
 async def advance_ladder(
@@ -181,15 +183,22 @@ async def step(rt: Runtime, now: datetime) -> int:
             ids = [i for i in await due_ladders(session, now) if i not in seen]
         for row_id in ids:
             seen.add(row_id)
-            async with rt.transaction() as session:
-                if await advance_ladder(session, env, row_id, now) is not None:
-                    done += 1
+            try:
+                async with rt.transaction() as session:
+                    if await advance_ladder(session, env, row_id, now) is not None:
+                        done += 1
+            except Exception:
+                # One bad row must not hold up every other ladder; it is retried next tick.
+                log.exception("ladder of case_departments row %s failed", row_id)
         if len(ids) < BATCH:
             break
     async with rt.transaction() as session:
         overdue = await overdue_verifications(session, now)
     for case_id in overdue:
-        async with rt.transaction() as session:
-            if await chase_verification(session, env, case_id, now):
-                done += 1
+        try:
+            async with rt.transaction() as session:
+                if await chase_verification(session, env, case_id, now):
+                    done += 1
+        except Exception:
+            log.exception("verification chase of case %s failed", case_id)
     return done

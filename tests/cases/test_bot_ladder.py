@@ -29,11 +29,17 @@ async def test_urgent_ladder_one_department_acks_while_another_is_escalated(
     office = await open_office(sim)
     await office.whistle()  # 09:00: 千山派出所, 住建办, 千山社区
     await sim.tick()
-    await sim.advance(timedelta(minutes=12))
-    await office.actors[4001].press(office.groups["police_station_qianshan"], "报到")
-    await sim.advance(timedelta(minutes=33))  # until 09:45
-    await office.actors[4002].press(office.groups["housing"], "报到")
-    await sim.advance(timedelta(minutes=16))  # until 10:01
+    # ticks every 5 minutes (the service tests tick every minute); each grid point is on one
+    five = timedelta(minutes=5)
+    await sim.advance(timedelta(minutes=10), step=five)
+    clock.advance(minutes=2)
+    await office.actors[4001].press(office.groups["police_station_qianshan"], "报到")  # 09:12
+    clock.advance(minutes=3)
+    await sim.tick()
+    await sim.run_until(datetime(2026, 11, 30, 9, 45, tzinfo=SH), step=five)
+    await office.actors[4002].press(office.groups["housing"], "报到")  # 09:45
+    await sim.tick()
+    await sim.run_until(datetime(2026, 11, 30, 10, 0, tzinfo=SH), step=five)
 
     assert times(pings(office, "police_station_qianshan")) == ["11-30 09:10"]
     assert times(pings(office, "housing")) == [
@@ -105,7 +111,8 @@ async def test_restart_in_the_middle_of_a_ladder_sends_one_ping_then_keeps_sched
     office = await open_office(sim)
     await office.whistle("私拉乱接电线", photos=0)  # 住建办, 千山社区
     await sim.tick()
-    await sim.advance(timedelta(minutes=15))
+    five = timedelta(minutes=5)
+    await sim.advance(timedelta(minutes=15), step=five)
     assert times(pings(office, "housing")) == ["11-30 09:10"]
     await sim.stop()
     clock.set(datetime(2026, 11, 30, 2, 5, tzinfo=UTC))  # down until 10:05 Shanghai
@@ -114,7 +121,7 @@ async def test_restart_in_the_middle_of_a_ladder_sends_one_ping_then_keeps_sched
     await sim.tick()
     assert times(pings(office, "housing")) == ["11-30 09:10", "11-30 10:05"]
     assert len(escalations(office, ADMIN)) == 2  # one per silent department, not six each
-    await sim.advance(timedelta(minutes=16))
+    await sim.advance(timedelta(minutes=16), step=five)
     assert times(pings(office, "housing")) == [
         "11-30 09:10",
         "11-30 10:05",
@@ -123,6 +130,6 @@ async def test_restart_in_the_middle_of_a_ladder_sends_one_ping_then_keeps_sched
     ]
     # after the restart the old card's buttons still work
     await office.actors[4002].press(office.groups["housing"], "报到")
-    await sim.advance(timedelta(minutes=20))
+    await sim.advance(timedelta(minutes=20), step=five)
     assert len(pings(office, "housing")) == 4
     await sim.stop()

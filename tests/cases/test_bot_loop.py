@@ -138,7 +138,7 @@ async def test_reopen_after_not_eliminated_restarts_the_ladder(sqlite_url: str, 
     card = office.card("housing")
     assert "住建办 ⏳ 待报到" in card.text and "核查未通过，已重新派遣（第1次）" in card.text
     # the ladder starts again from the reopen: first ping 10 minutes later
-    await sim.advance(timedelta(minutes=10))
+    await sim.advance(timedelta(minutes=10), step=timedelta(minutes=5))
     pings = [m for m in tg.bot_messages(housing) if "【催办】" in m.text]
     assert len(pings) == 1 and "已派遣10分" in pings[0].text
     assert pings[0].reply_to == card.message_id
@@ -283,4 +283,45 @@ async def test_foreign_presses_and_forged_data_change_nothing(sqlite_url: str, c
     assert await snapshot(office) == before
     # the dispatch card is untouched
     assert office.card("housing").text == card.text
+    await sim.stop()
+
+
+async def test_coordinator_commands_and_odd_arguments(sqlite_url: str, clock: FakeClock):
+    sim = Simulation(database_url=sqlite_url, clock=clock)
+    office = await open_office(sim)
+    tg = sim.tg
+    coord = office.coord
+    await office.whistle("私拉乱接电线", photos=0, location=None)  # 住建办, 千山社区
+    await sim.tick()
+
+    async def say(text: str) -> str:
+        await coord.send(ADMIN, text)
+        return tg.last_message(ADMIN).text
+
+    assert "不是有效的案件编号" in await say("/case <b>x</b>")
+    assert "未找到部门“<i>y</i>”" in await say("/case_add QS-2026-0001 <i>y</i>")
+    assert "当前责任部门：住建办、千山社区、消防大队" in await say("/case_add qs-2026-1 消防大队")
+    assert "当前责任部门：住建办、千山社区" in await say("/case_remove QS-2026-0001 fire_brigade")
+    assert "当前责任部门：住建办、千山派出所" in await say(
+        "/case_reassign QS-2026-0001 千山社区 千山派出所"
+    )
+    assert "用法" in await say("/case_close QS-2026-0001")
+    assert "已结案" in await say("/case_close QS-2026-0001 经现场核实为误报")
+    await sim.tick()
+    fire = office.groups["fire_brigade"]
+    assert "不再由消防大队负责" in tg.last_message(fire).text
+    assert office.card("fire_brigade").button_labels == []
+    assert "协调员已将 QS-2026-0001 结案" in tg.last_message(office.groups["housing"]).text
+    assert "已由协调员结案" in tg.last_message(GRID).text
+    # a member may not use coordinator commands; /open only in a bound group
+    member = office.actors[4002]
+    await member.send(4002, "/case_close QS-2026-0001 x")
+    assert "仅限协调员" in tg.last_message(4002).text
+    await member.send(office.groups["housing"], "/open")
+    assert "住建办当前没有在办案件" in tg.last_message(office.groups["housing"]).text
+    await member.send(4002, "/case QS-2026-0001")
+    assert "结案：经现场核实为误报" in tg.last_message(4002).text
+    await office.actors[4004].send(4004, "/case QS-2026-0001")  # 消防大队 was on it once
+    assert "QS-2026-0001" in tg.last_message(4004).text
+    tg.check()
     await sim.stop()
