@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -92,7 +93,9 @@ class Bucket:
         """Seconds until `count` more messages fit."""
         self.leak(now)
         excess = self.level + count - self.capacity
-        return max(0.0, excess / self.rate)
+        # A wait of a few nanoseconds is float rounding, not a limit (and would never pass
+        # on a clock whose resolution is coarser than that).
+        return excess / self.rate if excess > 1e-6 else 0.0
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,9 @@ async def take(limiter: OutboundLimiter, pacing: Pacing, chat_id: int, count: fl
 
 def retry_after_seconds(error: RetryAfter) -> float:
     """RetryAfter.retry_after is an int or a timedelta, depending on PTB's settings."""
-    value = error.retry_after
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that the int form is deprecated
+        value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
