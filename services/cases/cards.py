@@ -177,10 +177,6 @@ def verify_buttons(view: CaseView) -> list[list[Button]]:
     return [[Button("已消除", f"c:vok:{view.id}"), Button("未消除", f"c:vno:{view.id}")]]
 
 
-def resolved_notice(view: CaseView, line: DeptLine) -> str:
-    return f"☑️ {escape(line.name)}已提交 {view.number} 的处置情况：{escape(line.note or '')}"
-
-
 def closed_notice(view: CaseView, *, by_reporter: bool) -> str:
     if by_reporter:
         return f"✅ {view.number} 经核查隐患已消除，本案已结案。谢谢各部门。"

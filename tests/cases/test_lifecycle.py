@@ -203,6 +203,19 @@ async def test_full_loop_resolve_verify_close(office: Office):
     await ack(office, view.id, "community_qianshan")
     assert await status(office, view.id) == CaseStatus.IN_PROGRESS
     office.clock.advance(hours=1)
+    with pytest.raises(Refusal, match="该按钮仅限住建办成员操作"):
+        async with office.tx() as s:
+            await lc.resolve(
+                s,
+                office.env,
+                actor=office.member("fire_brigade"),
+                case_id=view.id,
+                department_id=office.dept_ids["housing"],
+                note="冒名处置",
+                photos=[],
+                chat_id=None,
+                now=office.now(),
+            )
     await resolve(office, view.id, "housing", "已拆除私接电线")
     with pytest.raises(Refusal, match="已提交过"):
         await resolve(office, view.id, "housing")
