@@ -15,6 +15,7 @@ import handlers.cases
 import handlers.digest
 import handlers.groups
 import handlers.onboarding
+import handlers.outbox
 import handlers.reminders
 import handlers.reports
 import handlers.router
@@ -47,6 +48,7 @@ FEATURES: list[ModuleType] = [
     handlers.reminders,
     handlers.reports,
     handlers.digest,
+    handlers.outbox,
     handlers.router,
 ]
 

@@ -1,0 +1,88 @@
+"""/outbox: what is waiting to be sent, what failed, which groups the bot cannot reach."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from handlers.context import CommandSpec, CustomContext
+from handlers.guards import COORDINATOR, guarded, reply
+from models.dto import PersonInfo
+from services.outbox_admin import outbox_report
+from services.textsplit import MAX_TEXT, truncate
+from services.timefmt import fmt_datetime
+
+COMMANDS = [CommandSpec("outbox", "发送队列：待发送、失败和不可达的群", COORDINATOR, "private")]
+
+KIND_LABELS = {
+    "rate_limited": "限流",
+    "timeout": "超时",
+    "network": "网络故障",
+    "server_error": "Telegram 服务器故障",
+    "unexpected": "内部错误",
+    "telegram_error": "Telegram 错误",
+    "forbidden": "无权发送",
+    "chat_not_found": "会话不存在",
+    "chat_migrated": "群已升级",
+    "bad_request": "请求被拒",
+    "invalid": "消息无效",
+}
+
+
+def _kind(kind: str | None) -> str:
+    return KIND_LABELS.get(kind or "", kind or "未知")
+
+
+def _error(text: str | None) -> str:
+    return escape((text or "")[:120])
+
+
+@guarded(roles=COORDINATOR, where="private")
+async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> None:
+    """/outbox: counts, the chats with messages waiting (and why), recent failures."""
+    rt = context.rt
+    async with rt.transaction() as session:
+        report = await outbox_report(session)
+    counts = report.counts
+    lines = [
+        f"发送队列（{fmt_datetime(rt.now(), rt.tz)}）",
+        f"待发送 {report.waiting} 条 · 已发送 {counts.get('sent', 0)} 条 · "
+        f"失败 {counts.get('dead', 0)} 条 · 已转送 {counts.get('rerouted', 0)} 条",
+    ]
+    if report.unreachable:
+        lines.append("\n⚠️ 无法送达的工作群：")
+        for group in report.unreachable:
+            title = f"“{escape(group.title)}”" if group.title else ""
+            lines.append(
+                f"• {escape(group.department)}{title}：{fmt_datetime(group.since, rt.tz)}起，"
+                f"{_error(group.reason)}。消息已转送协调员和领导小组，重新绑定后恢复。"
+            )
+    if report.backlog:
+        lines.append("\n⏳ 待发送：")
+        for chat in report.backlog:
+            line = (
+                f"• {chat.chat}：{chat.waiting} 条，最早 {fmt_datetime(chat.oldest_at, rt.tz)} 入队"
+            )
+            if chat.last_error_kind:
+                line += (
+                    f"；上次失败：{_kind(chat.last_error_kind)}（{_error(chat.last_error)}），"
+                    f"{fmt_datetime(chat.next_try_at, rt.tz)} 重试"
+                )
+            lines.append(line)
+    if report.failed:
+        lines.append("\n❌ 最近失败或转送：")
+        for failed in report.failed:
+            state = "已转送" if failed.status == "rerouted" else "未发送"
+            lines.append(
+                f"• {fmt_datetime(failed.at, rt.tz)} {failed.chat}：{state}，"
+                f"{_kind(failed.kind)}（{_error(failed.error)}）"
+            )
+    if not (report.unreachable or report.backlog or report.failed):
+        lines.append("\n一切正常：没有待发送或失败的消息。")
+    await reply(update, truncate("\n".join(lines), MAX_TEXT))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("outbox", outbox))
