@@ -14,6 +14,7 @@ from models.orgfile import OrgFile
 from models.schedule import Frequency
 from services.orgconfig import OrgFileError
 from services.schedule_rules import ScheduleParseError, frequency, parse_leads, parse_schedule
+from services.yamlfile import compose, line_of, read_source
 
 
 class FormsFileError(OrgFileError):
@@ -23,27 +24,15 @@ class FormsFileError(OrgFileError):
 def load_forms(path: str | Path) -> FormsFile:
     """Read, parse and validate the forms file at path."""
     file = Path(path)
-    try:
-        source = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FormsFileError(
-            f"{file}: forms file not found (check forms_file in the org file)"
-        ) from None
-    except OSError as exc:
-        raise FormsFileError(f"{file}: cannot be read: {exc.strerror}") from None
+    source = read_source(
+        file, FormsFileError, "forms file not found (check forms_file in the org file)"
+    )
     return parse_forms(source, str(file))
 
 
 def parse_forms(source: str, name: str = "<forms>") -> FormsFile:
     """Parse forms-file text; name is used in error messages."""
-    try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.load(source, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}" if mark is not None else name
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FormsFileError(f"{where}: YAML syntax error: {problem}") from None
+    node, data = compose(source, name, FormsFileError)
     if data is None:
         return FormsFile()
     if not isinstance(data, dict) or node is None:
@@ -55,7 +44,7 @@ def parse_forms(source: str, name: str = "<forms>") -> FormsFile:
         loc = tuple(error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         where, path = _describe(data, loc)
-        line = _line_of(node, path)
+        line = line_of(node, path)
         raise FormsFileError(f"{name}:{line}: {where}: {message}") from None
     for i, form in enumerate(forms.forms):
         _check_schedule(form, node, ("forms", i), name)
@@ -67,12 +56,12 @@ def _check_schedule(form: FormSpec, node: yaml.Node, path: tuple[Any, ...], name
     try:
         spec = parse_schedule(form.deadline)
     except ScheduleParseError as exc:
-        line = _line_of(node, (*path, "deadline"))
+        line = line_of(node, (*path, "deadline"))
         raise FormsFileError(
             f"{name}:{line}: form '{form.key}', field 'deadline': {exc.message_en}"
         ) from None
     if frequency(spec) is not Frequency.MONTHLY:
-        line = _line_of(node, (*path, "deadline"))
+        line = line_of(node, (*path, "deadline"))
         raise FormsFileError(
             f"{name}:{line}: form '{form.key}', field 'deadline': a monthly form needs a monthly "
             "deadline, e.g. 每月25日（非工作日提前）"
@@ -80,7 +69,7 @@ def _check_schedule(form: FormSpec, node: yaml.Node, path: tuple[Any, ...], name
     try:
         parse_leads(form.remind)
     except ScheduleParseError as exc:
-        line = _line_of(node, (*path, "remind"))
+        line = line_of(node, (*path, "remind"))
         raise FormsFileError(
             f"{name}:{line}: form '{form.key}', field 'remind': {exc.message_en}"
         ) from None
@@ -149,28 +138,6 @@ def _describe(data: Any, loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     if field:
         names.append(f"field '{'.'.join(field)}'")
     return (", ".join(names) or "(top level)"), tuple(path)
-
-
-def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
-    """The 1-based line of the deepest YAML node along path."""
-    line = node.start_mark.line + 1
-    current: yaml.Node | None = node
-    for part in path:
-        if isinstance(current, yaml.MappingNode):
-            match = next((v for k, v in current.value if k.value == part), None)
-            if match is None:
-                break
-            key_node = next(k for k, v in current.value if v is match)
-            line = key_node.start_mark.line + 1
-            current = match
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
-            if not 0 <= part < len(current.value):
-                break
-            current = current.value[part]
-            line = current.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 def load_org_forms(org: OrgFile, org_path: str | Path) -> FormsFile:
