@@ -15,6 +15,7 @@ from models.enums import ROLE_LABELS, Role
 from services.errors import Refusal
 from services.invitations import create_invite, redeem_invite
 from services.people import list_people, remove_person
+from services.timefmt import fmt_datetime
 
 ALL_ROLES = frozenset(Role)
 COMMANDS = [
@@ -140,7 +141,7 @@ async def invite(update: Update, context: CustomContext, person: PersonInfo) -> 
         )
     target = info.area.name if info.area else (info.department.name if info.department else "")
     link = f"https://t.me/{rt.bot_username}?start={info.code}"
-    expires = rt.local(info.expires_at).strftime("%Y年%m月%d日 %H:%M").replace("年0", "年")
+    expires = fmt_datetime(info.expires_at, rt.tz, year=True, weekday=True)
     await reply(
         update,
         f"已生成邀请链接（{ROLE_LABELS[info.role]}{'，' + escape(target) if target else ''}）：\n"
