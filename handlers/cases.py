@@ -58,11 +58,11 @@ REOPEN_DIALOG = "case_reopen"
 STALE = "该按钮已失效或无法识别，请按最新消息操作。"
 
 
-def _ids(parts: list[str], count: int) -> list[int] | None:
-    """`count` positive integer ids after the action, or None (forged or stale data)."""
+def _ids(parts: list[str], count: int) -> list[int]:
+    """`count` positive integer ids after the action; forged or stale data is refused."""
     values = parts[2:]
     if len(values) != count or not all(v.isdigit() and len(v) <= 12 for v in values):
-        return None
+        raise Refusal(STALE)
     return [int(v) for v in values]
 
 
@@ -122,8 +122,6 @@ async def _ack(
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
     ids = _ids(parts, 2)
-    if ids is None:
-        raise Refusal(STALE)
     rt = context.rt
     async with rt.transaction() as session:
         result = await lc.acknowledge(
@@ -153,8 +151,6 @@ async def _start_resolve(
     query = update.callback_query
     assert query is not None
     ids = _ids(parts, 2)
-    if ids is None:
-        raise Refusal(STALE)
     rt = context.rt
     uid = person.telegram_user_id
     async with rt.transaction() as session:
@@ -316,8 +312,6 @@ async def _verified(
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
     ids = _ids(parts, 1)
-    if ids is None:
-        raise Refusal(STALE)
     rt = context.rt
     async with rt.transaction() as session:
         view = await lc.verify(
@@ -335,8 +329,6 @@ async def _not_eliminated(
     query = update.callback_query
     assert query is not None
     ids = _ids(parts, 1)
-    if ids is None:
-        raise Refusal(STALE)
     rt = context.rt
     uid = person.telegram_user_id
     async with rt.transaction() as session:
@@ -391,8 +383,6 @@ async def _triage(
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
     ids = _ids(parts, 2)
-    if ids is None:
-        raise Refusal(STALE)
     rt = context.rt
     env = CaseEnv.of(rt)
     async with rt.transaction() as session:
