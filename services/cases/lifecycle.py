@@ -801,6 +801,14 @@ async def _dispatchable(session: AsyncSession, text: str) -> DepartmentInfo:
     return dept
 
 
+async def _open_case(session: AsyncSession, number: str) -> Case:
+    """The case a coordinator's command names, locked; a closed case is refused."""
+    found = await case_by_number(session, number)
+    case = await lock_case(session, found.id)
+    _require_open(case)
+    return case
+
+
 async def _add(
     session: AsyncSession,
     env: CaseEnv,
@@ -870,9 +878,7 @@ async def add_department(
 ) -> CaseView:
     """Coordinator: one more responsible department (dispatched now, its own ladder)."""
     _require_coordinator(actor)
-    found = await case_by_number(session, number)
-    case = await lock_case(session, found.id)
-    _require_open(case)
+    case = await _open_case(session, number)
     dept = await _dispatchable(session, department)
     row = await _add(session, env, actor, case, dept, chat_id, now, EventKind.DEPT_ADDED)
     return await _send_new_cards(session, env, case, [row], now)
@@ -890,9 +896,7 @@ async def remove_department(
 ) -> CaseView:
     """Coordinator: take a department off the case (its ladder stops); one must remain."""
     _require_coordinator(actor)
-    found = await case_by_number(session, number)
-    case = await lock_case(session, found.id)
-    _require_open(case)
+    case = await _open_case(session, number)
     dept = await _dispatchable(session, department)
     active = [r for r in await _rows(session, case.id) if r.status != DeptStatus.REMOVED]
     if [r.department_id for r in active] == [dept.id]:
@@ -927,9 +931,7 @@ async def reassign(
 ) -> CaseView:
     """Coordinator: one department's part goes to another (a fresh dispatch and ladder)."""
     _require_coordinator(actor)
-    found = await case_by_number(session, number)
-    case = await lock_case(session, found.id)
-    _require_open(case)
+    case = await _open_case(session, number)
     old = await _dispatchable(session, from_department)
     new = await _dispatchable(session, to_department)
     if old.id == new.id:
@@ -966,9 +968,7 @@ async def close_case(
     reason = reason.strip()[:200]
     if not reason:
         raise Refusal("请写明结案说明，例如：/case_close QS-2026-0042 已现场核实消除")
-    found = await case_by_number(session, number)
-    case = await lock_case(session, found.id)
-    _require_open(case)
+    case = await _open_case(session, number)
     case.status = CaseStatus.CLOSED
     case.closed_at = now
     case.closed_by = actor.id
