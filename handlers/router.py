@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from telegram import Chat, Update
+from telegram import Chat, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.context import CommandSpec, CustomContext, DialogRoutes, Trigger, TriggerHandler
@@ -67,17 +67,41 @@ async def route(update: Update, context: CustomContext) -> None:
         elif message.location:
             handler = routes.on_location
             what = "位置"
-        else:
-            handler = routes.on_text if message.text else None
+        elif message.text:
+            handler = routes.on_text
             what = "文字"
+        else:
+            handler, what = None, _kind_word(message)
         if handler is None:
-            await reply(
-                update, f"{routes.title}此步不接收{what}，请按提示操作，或发送 /cancel 取消。"
-            )
+            await reply(update, _not_here(routes, what, message))
             return
         await handler(update, context, person, dialog)
     except Refusal as refusal:
         await refuse(update, refusal.message)
+
+
+def _kind_word(message: Message) -> str:
+    """What a person sent that is neither text, photo nor location, in plain words."""
+    if message.document is not None:
+        return "文件"
+    if message.voice is not None or message.audio is not None:
+        return "语音"
+    if message.video is not None or message.video_note is not None:
+        return "视频"
+    if message.sticker is not None:
+        return "贴纸"
+    return "此类消息"
+
+
+def _not_here(routes: DialogRoutes, what: str, message: Message) -> str:
+    """The refusal for a message this step cannot take, with the way forward."""
+    mime = message.document.mime_type if message.document is not None else None
+    if routes.on_photo is not None and mime and mime.startswith("image/"):
+        return (
+            f"{routes.title}：图片请以照片方式发送（不要以文件方式发送）。"
+            "请重新发送，或发送 /cancel 取消。"
+        )
+    return f"{routes.title}：此步不接收{what}。请按上一条提示操作，或发送 /cancel 取消。"
 
 
 async def _no_dialog(update: Update, context: CustomContext, person: PersonInfo, text: str) -> None:
@@ -107,7 +131,14 @@ async def cancel(update: Update, context: CustomContext) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", cancel))
-    free = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION
+    # Files, voice, stickers and the like are routed too, so they get an answer, not silence.
+    other = (
+        filters.ChatType.PRIVATE
+        & filters.UpdateType.MESSAGE
+        & ~filters.COMMAND
+        & ~filters.StatusUpdate.ALL
+    )
+    free = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION | other
     app.add_handler(MessageHandler(free, route), group=10)
 
 

@@ -157,6 +157,29 @@ class Actor:
             )
         return await self._post(chat, message)
 
+    async def send_document(
+        self,
+        chat_id: int,
+        file_name: str = "现场照片.jpg",
+        *,
+        mime_type: str = "image/jpeg",
+        data: bytes = b"fake document",
+        caption: str | None = None,
+    ) -> ViewMessage:
+        """Send a file (a photo sent "as file" is a document with an image/* type)."""
+        with self.world._lock:
+            chat = self._chat(chat_id)
+            file = self.world.new_file("document", data, file_name, mime_type)
+            message = self.world.new_message(
+                chat,
+                self.record,
+                MessageKind.DOCUMENT,
+                text=caption or "",
+                raw=caption or "",
+                document=self.world.document_dict(file),
+            )
+        return await self._post(chat, message)
+
     async def send_location(
         self,
         chat_id: int,
