@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +62,22 @@ async def case_timeline(
     return view, events
 
 
+async def _line(
+    session: AsyncSession, c: Case, *, since: datetime, dept_status: DeptStatus | None = None
+) -> OpenCaseLine:
+    return OpenCaseLine(
+        case_id=c.id,
+        number=c.number,
+        category_name=c.category_name,
+        area_label=await area_label(session, c.area_id),
+        urgent=c.urgent,
+        status=CaseStatus(c.status),
+        dept_status=dept_status,
+        created_at=c.created_at,
+        since=since,
+    )
+
+
 async def my_cases(
     session: AsyncSession, *, actor: PersonInfo, limit: int = MY_CASES_LIMIT
 ) -> list[OpenCaseLine]:
@@ -70,19 +88,7 @@ async def my_cases(
         )
     )
     cases.sort(key=lambda c: (c.status == CaseStatus.CLOSED, -c.id))
-    return [
-        OpenCaseLine(
-            case_id=c.id,
-            number=c.number,
-            category_name=c.category_name,
-            area_label=await area_label(session, c.area_id),
-            urgent=c.urgent,
-            status=CaseStatus(c.status),
-            created_at=c.created_at,
-            since=c.created_at,
-        )
-        for c in cases
-    ]
+    return [await _line(session, c, since=c.created_at) for c in cases]
 
 
 async def open_for_department(
@@ -103,17 +109,7 @@ async def open_for_department(
         )
     ).tuples()
     return [
-        OpenCaseLine(
-            case_id=c.id,
-            number=c.number,
-            category_name=c.category_name,
-            area_label=await area_label(session, c.area_id),
-            urgent=c.urgent,
-            status=CaseStatus(c.status),
-            dept_status=DeptStatus(cd.status),
-            created_at=c.created_at,
-            since=cd.dispatched_at,
-        )
+        await _line(session, c, since=cd.dispatched_at, dept_status=DeptStatus(cd.status))
         for cd, c in rows
     ]
 
