@@ -130,7 +130,8 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
         optional = "" if c.required else "（选报）"
         progress = f" {c.answered}/{c.questions}题" if c.answered else ""
         lines.append(
-            f"· {c.period.label}《{escape(c.title)}》{optional}：{c.state.label}{progress}"
+            f"· {c.period.label}《{escape(c.title)}》{optional}："
+            f"{c.state.shown(required=c.required)}{progress}"
         )
         buttons.append(
             [

@@ -33,6 +33,10 @@ class BoardState(StrEnum):
     def label(self) -> str:
         return BOARD_LABELS[self]
 
+    def shown(self, *, required: bool) -> str:
+        """The label; an optional (选报) form nobody sent was never due, so it is not 逾期."""
+        return "— 未报送" if self is BoardState.LATE and not required else BOARD_LABELS[self]
+
 
 BOARD_LABELS = {
     BoardState.SUBMITTED: "✅ 已提交",

@@ -666,7 +666,7 @@ def board_text(
 
 
 def _cell(cell: BoardCell, cfg: ReportConfig) -> str:
-    label = cell.state.label
+    label = cell.state.shown(required=cell.required)
     if cell.submitted_at is not None:
         label += f" {fmt_datetime(cell.submitted_at, cfg.tz)} {_esc(cell.submitted_by or '')}"
     elif cell.state in (BoardState.DRAFT, BoardState.LATE) and cell.answered:
@@ -719,7 +719,8 @@ async def department_report(
         state = _state(row, occ, now)
         title = f"<b>{_esc(department.name)} · {month.label}《{_esc(form.title)}》</b>"
         if row is None or row.status != SubmissionStatus.SUBMITTED or row.answers is None:
-            pages.append(ReportPage(form.key, [f"{title}\n{state.label}"], []))
+            shown = state.shown(required=form.required)
+            pages.append(ReportPage(form.key, [f"{title}\n{shown}"], []))
             continue
         who = await _name(session, row.submitted_by)
         assert row.submitted_at is not None

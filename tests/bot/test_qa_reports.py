@@ -1,0 +1,41 @@
+"""QA through the fake Telegram: an optional (选报) report nobody sent is not shown as overdue."""
+
+from __future__ import annotations
+
+from bot.simulation import Simulation
+from services.clock import FakeClock
+from tests.cases.botoffice import ADMIN, GRID, open_office
+
+
+async def test_missed_optional_report_is_not_marked_overdue(sqlite_url: str, clock: FakeClock):
+    # Monday 30 November: the November deadline has passed, nothing was submitted
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg = office.tg
+        await office.coord.send(ADMIN, "/status 2026-11")
+        board = "\n".join(m.text for m in tg.chat_view(ADMIN)[-2:])
+        optional = [line for line in board.splitlines() if "（选报）" in line]
+        required = [line for line in board.splitlines() if "社区工作制度履行情况" in line]
+        assert optional and required, board
+        assert all("❌" not in line and "未报送" in line for line in optional), board
+        assert all("❌ 逾期未交" in line for line in required), board
+
+        await office.grid.send(GRID, "/report")
+        menu = tg.last_message(GRID).text
+        line = next(x for x in menu.splitlines() if "亮点和先进经验" in x)
+        assert "❌" not in line and "未报送" in line, menu
+    finally:
+        await office.sim.stop()
+
+
+async def test_viewer_does_not_mark_a_missed_optional_report_overdue(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        await office.coord.send(ADMIN, "/reports housing 2026-11")
+        texts = [m.text for m in office.tg.chat_view(ADMIN)[-3:]]
+        optional = next(t for t in texts if "亮点和先进经验" in t)
+        assert "❌" not in optional and "未报送" in optional, texts
+    finally:
+        await office.sim.stop()
