@@ -45,7 +45,7 @@ def render_chat(tg: FakeTelegram, chat_id: int, tz: ZoneInfo) -> str:
 
 def render_all(tg: FakeTelegram, tz: ZoneInfo, order: list[int] | None = None) -> str:
     """Every chat with messages, in the given order first, then the rest."""
-    chats = [cid for cid in (order or []) if cid in tg.chats]
+    chats = [cid for cid in dict.fromkeys(order or []) if cid in tg.chats]
     chats += [cid for cid in tg.chats if cid not in chats]
     blocks = [render_chat(tg, cid, tz) for cid in chats if tg.chat_view(cid)]
     return "\n\n".join(blocks) + "\n"
