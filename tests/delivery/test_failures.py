@@ -12,6 +12,9 @@ from models.outbox import OutboxMessage
 from services.delivery import chat_migrated
 from tests.delivery.support import ADMIN, World
 
+# PTB 22 warns whenever a RetryAfter is built with seconds (its deprecation, not ours).
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
 
 def notices(w: World) -> list[str]:
     return [t for t in w.texts(ADMIN) if t.startswith("【送达异常】")]

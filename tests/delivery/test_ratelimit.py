@@ -10,6 +10,9 @@ from telegram.error import RetryAfter
 from bot.faketg.limits import LimitPolicy, RateLimits
 from bot.ratelimit import ALREADY_PACED, FakePacing, OutboundLimiter, SharedRateLimiter, take
 
+# PTB 22 warns whenever a RetryAfter is built with seconds (its deprecation, not ours).
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
 
 async def send_all(limiter: OutboundLimiter, pacing: FakePacing, chats: list[int]) -> RateLimits:
     """Send to each chat in turn, pacing on the limiter; Telegram's buckets judge every send."""
