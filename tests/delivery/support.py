@@ -34,7 +34,15 @@ ADMIN = 1001
 class World:
     """One Application (or several, sharing a database) against one fake Telegram."""
 
-    def __init__(self, database_url: str, clock: FakeClock, *, limits: bool = True) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        clock: FakeClock,
+        *,
+        limits: bool = True,
+        request_class: type[FakeRequest] = FakeRequest,
+    ) -> None:
+        self.request_class = request_class
         self.database_url = database_url
         self.clock = clock
         self.pacing = FakePacing(wall=clock)
@@ -52,7 +60,7 @@ class World:
         app = build_application(
             settings,
             BuildOptions(
-                request=FakeRequest(self.tg),
+                request=self.request_class(self.tg),
                 updates_request=FakeRequest(self.tg),
                 clock=self.clock,
                 rate_limiter=rate_limiter,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from bot.faketg import FaultKind
+from bot.faketg import FakeRequest, FaultKind
+from bot.simulation import FAKE_TOKEN
 from models.outbox import OutboxMessage
+from services.clock import FakeClock
 from services.delivery import chat_migrated
 from tests.delivery.support import ADMIN, World
 
@@ -264,3 +267,33 @@ async def test_each_failure_is_logged_once_with_chat_and_kind(
     failures = [r.getMessage() for r in caplog.records if r.name == "firegrid.delivery"]
     assert len(failures) == 1
     assert f"chat {p}" in failures[0] and "server_error" in failures[0]
+
+
+class LeakyRequest(FakeRequest):
+    """A transport whose connection errors quote the request URL, token and all (httpx may)."""
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage"):
+            raise RuntimeError(f"connection reset while calling {url}")
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+async def test_the_token_never_reaches_the_log_or_the_outbox(
+    sqlite_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+):
+    w = World(sqlite_url, clock, request_class=LeakyRequest)
+    await w.start()
+    try:
+        row_id = await w.send(ADMIN, "你好")
+        with caplog.at_level(logging.WARNING):
+            await w.deliver()
+        row = await w.row(row_id)
+    finally:
+        await w.stop()
+    assert row.status == "pending" and row.last_error_kind == "network"
+    assert "<token>" in (row.last_error or "")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sendMessage" in logged and FAKE_TOKEN not in logged
+    assert FAKE_TOKEN not in (row.last_error or "")
