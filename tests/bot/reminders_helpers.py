@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,9 +14,9 @@ from models.org import Department
 from models.reminders import ReminderOccurrence, ReminderSend
 from scheduler.jobs import run_steps
 from services.reminders import reminders_step
+from tests.support.office import bind
 
 SH = ZoneInfo("Asia/Shanghai")
-ADMIN = 1001
 # Every department the shipped reminder rules name, except the office itself (its people
 # are the coordinators, reached in private).
 DEPARTMENT_KEYS = (
@@ -43,24 +42,7 @@ async def bind_groups(
     sim: Simulation, coord: Actor, keys: tuple[str, ...] = DEPARTMENT_KEYS
 ) -> dict[str, int]:
     """One group per department, bound by the coordinator with /bind."""
-    groups = {}
-    for key in keys:
-        chat_id = sim.tg.create_group(f"{key}工作群", supergroup=True)
-        await coord.send(chat_id, f"/bind {key}")
-        assert "已将本群绑定为" in sim.tg.last_message(chat_id).text
-        groups[key] = chat_id
-    return groups
-
-
-async def invite(sim: Simulation, coord: Actor, user_id: int, name: str, department: str) -> Actor:
-    """A department member registered through an invitation link."""
-    await coord.send(ADMIN, f"/invite 成员 {department}")
-    found = re.search(r"\?start=([A-Za-z0-9]+)", sim.tg.last_message(ADMIN).text)
-    assert found, sim.tg.last_message(ADMIN).text
-    person = sim.tg.user(user_id, name)
-    await person.send(user_id, f"/start {found.group(1)}")
-    assert "登记成功" in sim.tg.last_message(user_id).text
-    return person
+    return {key: await bind(sim, coord, f"{key}工作群", key, supergroup=True) for key in keys}
 
 
 def reminders_in(sim: Simulation, chat_id: int) -> list[ViewMessage]:

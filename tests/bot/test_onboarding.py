@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,18 +10,7 @@ from bot.simulation import Simulation
 from models.chats import BoundChat
 from models.people import Invitation, Person
 from services.clock import FakeClock
-
-ADMIN = 1001
-
-
-def last_text(sim: Simulation, chat_id: int) -> str:
-    return sim.tg.chat_view(chat_id)[-1].text
-
-
-def invite_code(text: str) -> str:
-    match = re.search(r"https://t\.me/firegrid_bot\?start=([A-Za-z0-9]+)", text)
-    assert match, text
-    return match.group(1)
+from tests.support.office import ADMIN, invite_code, last_text
 
 
 async def counts(sim: Simulation) -> tuple[int, int, int]:

@@ -17,7 +17,6 @@ from bot.simulation import Simulation
 from models.reminders import ReminderSend
 from services.clock import FakeClock
 from tests.bot.reminders_helpers import (
-    ADMIN,
     DEPARTMENT_KEYS,
     SH,
     bind_groups,
@@ -27,6 +26,7 @@ from tests.bot.reminders_helpers import (
     tick_reminders,
     title_of,
 )
+from tests.support.office import ADMIN
 
 D = date
 FIRST_WORKDAY = [

@@ -12,15 +12,14 @@ from bot.simulation import Simulation
 from services.clock import FakeClock
 from services.workdays import WorkdayCalendar
 from tests.bot.reminders_helpers import (
-    ADMIN,
     bind_groups,
-    invite,
     reminders_in,
     sends,
     sh,
     tick_reminders,
     title_of,
 )
+from tests.support.office import ADMIN, invite
 
 
 def block(text: str, title: str) -> str:

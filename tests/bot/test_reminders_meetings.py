@@ -10,14 +10,8 @@ from bot.simulation import Simulation
 from models.reminders import ReminderOccurrence
 from services.clock import FakeClock
 from services.reminders import held_meetings
-from tests.bot.reminders_helpers import (
-    ADMIN,
-    bind_groups,
-    invite,
-    reminders_in,
-    sh,
-    tick_reminders,
-)
+from tests.bot.reminders_helpers import bind_groups, reminders_in, sh, tick_reminders
+from tests.support.office import ADMIN, invite
 
 
 async def occurrence_states(sim: Simulation) -> dict[tuple[str, str], tuple[str, date | None]]:

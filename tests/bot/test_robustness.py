@@ -3,20 +3,12 @@ forged button data: each gets an answer, nothing crashes, nothing is shown that 
 
 from __future__ import annotations
 
-import re
-
 from bot.simulation import Simulation
 from services.clock import FakeClock
+from tests.support.office import ADMIN, invite_code
 
-ADMIN = 1001
 SORRY = "系统处理该请求时出现问题"
 ODD_ARGS = ["", " 垃圾 <b>x</b> &amp; 999999999999 -1 2026-13 ../..", "字" * 3000]
-
-
-def _code(text: str) -> str:
-    match = re.search(r"start=([A-Za-z0-9]+)", text)
-    assert match, text
-    return match.group(1)
 
 
 async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, clock: FakeClock):
@@ -31,7 +23,7 @@ async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, 
     for uid, (role, target) in {5002: ("成员", "housing"), 5003: ("网格员", "梨花苑小区")}.items():
         await coord.send(ADMIN, f"/invite {role} {target}")
         person = tg.user(uid, role)
-        await person.send(uid, f"/start {_code(tg.last_message(ADMIN).text)}")
+        await person.send(uid, f"/start {invite_code(tg.last_message(ADMIN).text)}")
         people[role] = person
 
     commands = [c.name for c in sim.app.bot_data.commands]

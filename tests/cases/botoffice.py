@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.faketg import Actor, FakeTelegram
 from bot.faketg.records import ViewMessage
 from bot.simulation import Simulation
+from tests.support.office import ADMIN, bind, invite
 
 SH = ZoneInfo("Asia/Shanghai")
-ADMIN = 1001
 GRID = 3001
 GROUPS = {
     "police_station_qianshan": "千山派出所工作群",
@@ -95,12 +94,6 @@ class BotOffice:
         return self.last(me).text
 
 
-def invite_code(text: str) -> str:
-    match = re.search(r"start=([A-Za-z0-9]+)", text)
-    assert match, text
-    return match.group(1)
-
-
 async def open_office(sim: Simulation) -> BotOffice:
     """Bind the groups and register everyone through the real commands."""
     await sim.start()
@@ -110,13 +103,7 @@ async def open_office(sim: Simulation) -> BotOffice:
     office.actors[ADMIN] = coord
     await coord.send(ADMIN, "/start")
     for key, title in GROUPS.items():
-        chat = tg.create_group(title, supergroup=True)
-        await coord.send(chat, f"/bind {key}")
-        office.groups[key] = chat
+        office.groups[key] = await bind(sim, coord, title, key, supergroup=True)
     for uid, (name, role, target) in PEOPLE.items():
-        await coord.send(ADMIN, f"/invite {role} {target}")
-        actor = tg.user(uid, name)
-        await actor.send(uid, f"/start {invite_code(tg.last_message(ADMIN).text)}")
-        assert "登记成功" in tg.last_message(uid).text
-        office.actors[uid] = actor
+        office.actors[uid] = await invite(sim, coord, uid, name, target, role)
     return office

@@ -18,7 +18,8 @@ from models.forms import (
     TextQuestion,
     YesNoQuestion,
 )
-from tests.bot.reports.helpers import last_buttons, last_text
+from tests.bot.reports.helpers import last_buttons
+from tests.support.office import last_text
 
 
 async def answer(sim: Simulation, actor: Actor, q: AnyQuestion, n: int) -> Any:

@@ -8,7 +8,8 @@ from services.forms import reports
 from services.forms.period import MonthPeriod
 from services.forms.reports import config_of
 from tests.bot.reports.filler import fill
-from tests.bot.reports.helpers import ADMIN, bind, clock_at, last_text, member, shanghai
+from tests.bot.reports.helpers import bind, clock_at, member, shanghai
+from tests.support.office import ADMIN, last_text
 
 
 async def office(sqlite_url: str):

@@ -8,14 +8,8 @@ from sqlalchemy import func, select
 
 from bot.simulation import Simulation
 from models.reports import ReportEvent, ReportSubmission
-from tests.bot.reports.helpers import (
-    ADMIN,
-    clock_at,
-    last_buttons,
-    last_text,
-    member,
-    shanghai,
-)
+from tests.bot.reports.helpers import clock_at, last_buttons, member, shanghai
+from tests.support.office import ADMIN, last_text
 
 QUESTION_1 = "三级消防和网格化工作部署调度会议"
 

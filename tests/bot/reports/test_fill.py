@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from models.reports import ReportSubmission
-from tests.bot.reports.helpers import ADMIN, bind, clock_at, last_buttons, last_text, member
+from tests.bot.reports.helpers import bind, clock_at, last_buttons, member
+from tests.support.office import ADMIN, last_text
 
 
 async def submissions(sim: Simulation) -> list[ReportSubmission]:

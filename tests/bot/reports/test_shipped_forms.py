@@ -12,7 +12,8 @@ from models.reports import ReportSubmission
 from services.forms.config import load_forms
 from services.orgconfig import load_org
 from tests.bot.reports.filler import comparable, fill
-from tests.bot.reports.helpers import ADMIN, clock_at, last_text, member
+from tests.bot.reports.helpers import clock_at, member
+from tests.support.office import ADMIN, last_text
 
 FORMS = load_forms("forms.example.yaml")
 ORG = load_org("org.example.yaml")
