@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from services.bulletin.figures import Window, compute_bulletin, departments, led
 from services.forms.config import load_org_forms
 from services.org_sync import responsible_keys, sync_org
 from services.orgconfig import load_org
+from services.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 YEAR = 2026
@@ -60,6 +61,7 @@ class Sources:
     org: OrgFile
     forms: FormsFile
     tz: ZoneInfo = SH
+    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar.build)
 
 
 @dataclass

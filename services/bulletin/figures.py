@@ -50,6 +50,9 @@ from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
 from services.bulletin.format import short_local_text
 from services.forms.answers import format_answer
+from services.forms.period import MonthPeriod
+from services.forms.reports import ReportConfig, deadline_of
+from services.workdays import WorkdayCalendar
 
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
@@ -68,6 +71,7 @@ class Sources(Protocol):
     org: OrgFile
     forms: FormsFile
     tz: ZoneInfo
+    calendar: WorkdayCalendar
 
 
 @dataclass(frozen=True)
@@ -578,9 +582,16 @@ async def report_figures(
     depts: dict[int, Dept],
     *,
     details: bool,
+    epoch: datetime | None = None,
 ) -> ReportFigures:
-    """Monthly reports owed, on time, late and missing; answers, highlights and duties held."""
+    """Monthly reports owed, on time, late and missing; answers, highlights and duties held.
+
+    A form whose deadline fell before the bot's first day (`epoch`) was owed to nobody
+    here: nobody could file it through the bot, so it is neither missing nor late.
+    """
     spec = src.org.bulletin
+    deadlines = ReportConfig(forms=src.forms, tz=src.tz, calendar=src.calendar)
+    month = MonthPeriod(year=w.period.year, month=w.period.month)
     # Departments the org file dropped owe nothing any more; their old rows stay for history.
     active = [d for d in depts.values() if d.active]
     rows = await session.execute(
@@ -602,6 +613,8 @@ async def report_figures(
     out = ReportFigures()
     for form in src.forms.forms:
         owing = _owing(src.forms, active, form.key)
+        if epoch is not None and deadline_of(deadlines, form, month).due_at < epoch:
+            owing = []
         if form.required:
             for dept in owing:
                 sub = submitted.get((dept.id, form.key))
@@ -788,7 +801,9 @@ async def compute_bulletin(
 
     cases = await case_figures(session, w, spec, src.org, depts, roots, details=True)
     reports = (
-        ReportFigures() if before else await report_figures(session, w, src, depts, details=True)
+        ReportFigures()
+        if before
+        else await report_figures(session, w, src, depts, details=True, epoch=epoch)
     )
     meetings = [] if before else await meeting_duties(session, w, spec.duties, depts)
 
@@ -797,7 +812,7 @@ async def compute_bulletin(
     prev_w = Window.of(prev_period, tz, now)
     if epoch is not None and epoch < prev_w.end:
         prev_cases = await case_figures(session, prev_w, spec, src.org, depts, roots, details=False)
-        prev_reports = await report_figures(session, prev_w, src, depts, details=False)
+        prev_reports = await report_figures(session, prev_w, src, depts, details=False, epoch=epoch)
         previous = _headline(prev_cases, prev_reports)
 
     duty_order = {d.key: d.order for d in depts.values()}

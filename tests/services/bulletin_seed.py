@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from models.people import Person
 from models.reports import ReportSubmission, SubmissionStatus
 from services.forms.config import load_org_forms
 from services.orgconfig import load_org
+from services.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -36,6 +37,7 @@ class Sources:
     org: OrgFile
     forms: FormsFile
     tz: ZoneInfo = SH
+    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar.build)
 
 
 def default_sources(org: OrgFile | None = None) -> Sources:

@@ -421,3 +421,21 @@ async def test_empty_database_and_month_in_progress(engine: AsyncEngine):
     assert b.current.whistled == 0 and b.hazards.oldest_open == [] and b.cases == []
     assert b.current.reports_missing == 8 and b.talks == []
     assert b.previous is None
+
+
+async def test_reports_due_before_the_bot_started_are_not_missing(engine: AsyncEngine):
+    """Started on 30 November: November's reports (due the 25th) were never owed to the bot."""
+    sessions = make_sessions(engine)
+    async with sessions() as s, s.begin():
+        await sync_org(s, ORG_SOURCES.org, sh(2026, 11, 30, 17))
+        d, _ = await ids(s)
+        await person(s, 1001, "协调员", "coordinator", d["coordinator_office"], sh(2026, 11, 30, 17))
+    async with sessions() as s:
+        november = await compute_bulletin(
+            s, ORG_SOURCES, BulletinPeriod(year=2026, month=11), AFTER_DECEMBER
+        )
+        december = await compute_bulletin(s, ORG_SOURCES, DECEMBER, AFTER_DECEMBER)
+    assert november.reports == [] and november.current.reports_missing == 0
+    # December's deadline came after the start: every required form is owed, and missing.
+    assert december.current.reports_missing == len(december.reports) > 0
+    assert december.previous is not None and december.previous.reports_missing == 0
