@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Coroutine
+from html import escape
 from typing import Any
 
 from telegram import Chat, Update
@@ -56,11 +57,11 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
 
 
 async def refuse(update: Update, text: str) -> None:
-    """Say no: as a popup for a button press, as a reply for a message."""
+    """Say no (plain text): as a popup for a button press, as an escaped reply for a message."""
     if update.callback_query is not None:
         await update.callback_query.answer(text[:190], show_alert=True)
     else:
-        await reply(update, text)
+        await reply(update, escape(text, quote=False))
 
 
 async def current_person(update: Update, context: CustomContext) -> PersonInfo | None:

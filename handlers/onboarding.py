@@ -8,7 +8,7 @@ from telegram import Chat, Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.context import CommandSpec, CustomContext
-from handlers.guards import COORDINATOR, current_person, display_name, guarded, reply
+from handlers.guards import COORDINATOR, current_person, display_name, guarded, refuse, reply
 from handlers.menus import publish_coordinator_menu
 from models.dto import PersonInfo
 from models.enums import ROLE_LABELS, Role
@@ -97,7 +97,7 @@ async def start(update: Update, context: CustomContext) -> None:
                 now=rt.now(),
             )
     except Refusal as refusal:
-        await reply(update, refusal.message)
+        await refuse(update, refusal.message)
         return
     await reply(
         update,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,7 +132,7 @@ async def case_by_number(session: AsyncSession, text: str) -> Case:
     """The case a person typed; a Refusal that says how to write it otherwise."""
     number = normalize_number(text)
     if number is None:
-        raise Refusal(f"“{escape(text[:30])}”不是有效的案件编号，格式如 QS-2026-0042。")
+        raise Refusal(f"“{text[:30]}”不是有效的案件编号，格式如 QS-2026-0042。")
     case = await session.scalar(select(Case).where(Case.number == number))
     if case is None:
         raise Refusal(f"未找到案件 {number}。")
