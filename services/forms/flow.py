@@ -249,7 +249,8 @@ def answer(
 def _menu_hint(step: GroupMenu) -> str:
     if len(step.items) >= step.group.max_items:
         return "已达到条数上限，请点击“完成”。"
-    return "请点击“再加一条”或“完成”。"
+    add = "再加一条" if step.items else f"添加{step.group.item_name}"  # the label on screen
+    return f"请点击“{add}”或“完成”。"
 
 
 def choose(

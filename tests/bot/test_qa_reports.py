@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.simulation import Simulation
 from services.clock import FakeClock
 from tests.cases.botoffice import ADMIN, GRID, open_office
@@ -37,5 +39,24 @@ async def test_viewer_does_not_mark_a_missed_optional_report_overdue(
         texts = [m.text for m in office.tg.chat_view(ADMIN)[-3:]]
         optional = next(t for t in texts if "亮点和先进经验" in t)
         assert "❌" not in optional and "未报送" in optional, texts
+    finally:
+        await office.sim.stop()
+
+
+async def test_typing_at_an_empty_list_names_the_button_on_screen(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, member = office.tg, office.actors[4002]
+        office.sim.clock.advance(timedelta(days=1))  # 1 December: the December report is open
+        await member.send(4002, "/report")
+        await member.press(4002, "住建办物业消防工作情况（12月）")
+        assert "添加会议" in [b.label for row in tg.last_message(4002).buttons for b in row]
+        await member.send(4002, "12月1日")
+        answer = tg.last_message(4002)
+        labels = [b.label for row in answer.buttons for b in row]
+        assert answer.text.startswith("❗请点击“添加会议”或“完成”。"), answer.text
+        assert "再加一条" not in answer.text.split("\n")[0] and "再加一条" not in labels
     finally:
         await office.sim.stop()
