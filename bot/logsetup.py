@@ -8,6 +8,11 @@ import re
 _TOKEN_IN_TEXT = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
+def redact(text: str) -> str:
+    """Text with anything shaped like a bot token replaced by <token>."""
+    return _TOKEN_IN_TEXT.sub("<token>", text)
+
+
 class RedactToken(logging.Filter):
     """Replace anything shaped like a bot token (e.g. in a Bot API URL) with <token>."""
 
@@ -17,7 +22,7 @@ class RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _TOKEN_IN_TEXT.sub("<token>", message)
+        cleaned = redact(message)
         if self._token:
             cleaned = cleaned.replace(self._token, "<token>")
         if cleaned != message:
@@ -25,10 +30,20 @@ class RedactToken(logging.Filter):
         return True
 
 
+class QuietNetworkRetries(logging.Filter):
+    """PTB logs each failed network retry with a full traceback; one line says enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram.ext") and "Network Retry Loop" in record.getMessage():
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(token: str | None = None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactToken(token))
+    handler.addFilter(QuietNetworkRetries())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -6,10 +6,11 @@ import logging
 import sys
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.lock import AlreadyRunning, lock_database
-from bot.logsetup import configure_logging
+from bot.logsetup import configure_logging, redact
 from bot.settings import load_settings
 
 
@@ -26,6 +27,21 @@ def run() -> int:
         app = build_application(settings)
         logging.getLogger("firegrid").info("polling %s", settings.telegram_api_base_url)
         app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except InvalidToken:
+        print(
+            "firegrid: TELEGRAM_BOT_TOKEN was refused by the Bot API; copy the token again "
+            "from @BotFather into .env.",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        # Only reachable at start-up: once polling runs, PTB retries network errors itself.
+        print(
+            f"firegrid: cannot reach the Bot API at {settings.telegram_api_base_url} "
+            f"({redact(str(exc))}); check TELEGRAM_API_BASE_URL and the network, then start again.",
+            file=sys.stderr,
+        )
+        return 4
     finally:
         if lock is not None:
             lock.release()

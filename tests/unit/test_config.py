@@ -92,3 +92,18 @@ def test_cli_check_config(tmp_path: Path):
     result = _cli("check-config", str(bad), env=env, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{bad}:" in result.stderr and "ladders.normal.ping_every" in result.stderr
+
+
+def test_cli_run_with_unreachable_bot_api_says_so_in_one_line(tmp_path: Path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "TELEGRAM_BOT_TOKEN": "123456789:AAFakeTokenForTheSimulatedTelegram0",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+    }
+    result = _cli("run", env=env, cwd=tmp_path)
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr
+    assert "cannot reach the Bot API at http://127.0.0.1:9/bot" in result.stderr
+    assert "AAFakeToken" not in result.stderr
