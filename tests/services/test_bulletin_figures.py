@@ -429,7 +429,9 @@ async def test_reports_due_before_the_bot_started_are_not_missing(engine: AsyncE
     async with sessions() as s, s.begin():
         await sync_org(s, ORG_SOURCES.org, sh(2026, 11, 30, 17))
         d, _ = await ids(s)
-        await person(s, 1001, "协调员", "coordinator", d["coordinator_office"], sh(2026, 11, 30, 17))
+        await person(
+            s, 1001, "协调员", "coordinator", d["coordinator_office"], sh(2026, 11, 30, 17)
+        )
     async with sessions() as s:
         november = await compute_bulletin(
             s, ORG_SOURCES, BulletinPeriod(year=2026, month=11), AFTER_DECEMBER
