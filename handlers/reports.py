@@ -37,7 +37,7 @@ from services.errors import Refusal
 from services.forms import reports
 from services.forms.period import MonthPeriod
 from services.forms.reports import STALE, FormView, Input, config_of
-from services.people import find_department
+from services.people import department_hint, find_department
 
 DIALOG = "report"
 VIEWERS = frozenset({Role.COORDINATOR, Role.LEADER})
@@ -291,7 +291,10 @@ async def view_reports(update: Update, context: CustomContext, person: PersonInf
     async with rt.transaction() as session:
         department = await find_department(session, " ".join(rest))
         if department is None:
-            raise Refusal(f"未找到部门“{' '.join(rest)}”。可用部门代码或简称，例如 千山社区。")
+            hint = await department_hint(session, " ".join(rest))
+            raise Refusal(
+                f"未找到部门“{' '.join(rest)}”。{hint or '可用部门代码或简称，例如 千山社区。'}"
+            )
         pages = await reports.department_report(session, cfg, department, month, rt.now())
     chat = update.effective_chat
     assert chat is not None
@@ -327,7 +330,8 @@ async def unlock(update: Update, context: CustomContext, person: PersonInfo) -> 
     async with rt.transaction() as session:
         department = await find_department(session, rest[0])
         if department is None:
-            raise Refusal(f"未找到部门“{rest[0]}”。可用部门代码或简称，例如 千山社区。")
+            hint = await department_hint(session, rest[0])
+            raise Refusal(f"未找到部门“{rest[0]}”。{hint or '可用部门代码或简称，例如 千山社区。'}")
         text = await reports.unlock(session, cfg, person, department, form, month, now)
     await reply(update, escape(text))
 

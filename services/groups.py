@@ -11,7 +11,7 @@ from models.chats import BoundChat
 from models.dto import BindingInfo, DepartmentInfo, PersonInfo
 from models.org import Department
 from services.errors import Refusal
-from services.people import find_department
+from services.people import department_hint, find_department
 
 
 def _info(chat: BoundChat, dept: Department) -> BindingInfo:
@@ -40,8 +40,9 @@ async def bind_group(
     """Make this chat (or topic) the department's group; returns the new and the replaced binding."""
     dept_info = await find_department(session, department_text)
     if dept_info is None:
+        hint = await department_hint(session, department_text)
         raise Refusal(
-            f"未找到部门“{department_text[:30]}”。请使用部门代码或简称，可用 /groups 查看。"
+            f"未找到部门“{department_text[:30]}”。{hint}请使用部门代码或简称，可用 /groups 查看。"
         )
     here = await _active_for_chat(session, chat_id, thread_id)
     if here is not None and here.department_id != dept_info.id:

@@ -13,7 +13,7 @@ from models.enums import DepartmentKind, Role
 from models.org import Area, AreaDepartment, Department
 from models.people import Invitation, Person, PersonArea
 from services.errors import Refusal
-from services.people import find_area, find_department, to_info
+from services.people import department_hint, find_area, find_department, to_info
 
 ROLE_WORDS: dict[str, Role] = {
     "coordinator": Role.COORDINATOR,
@@ -63,7 +63,10 @@ async def create_invite(
             raise Refusal(f"请指明部门。\n{INVITE_USAGE}")
         dept = await find_department(session, target)
         if dept is None:
-            raise Refusal(f"未找到部门“{target[:30]}”。请使用部门代码或简称，可用 /groups 查看。")
+            hint = await department_hint(session, target)
+            raise Refusal(
+                f"未找到部门“{target[:30]}”。{hint}请使用部门代码或简称，可用 /groups 查看。"
+            )
     else:
         if not target:
             raise Refusal(f"请指明网格员负责的区域（社区或小区）。\n{INVITE_USAGE}")

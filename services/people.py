@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from difflib import get_close_matches
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,6 +84,21 @@ async def find_department(session: AsyncSession, text: str) -> DepartmentInfo | 
         )
     )
     return DepartmentInfo.model_validate(row) if row else None
+
+
+async def department_hint(session: AsyncSession, text: str) -> str:
+    """For a department not found: `您是否要找：住建办（housing）？` from near misses, or ""."""
+    typed = text.strip().lower()
+    if not typed:
+        return ""
+    rows = list(await session.scalars(select(Department).where(Department.active.is_(True))))
+    names = {d.key: d for d in rows} | {d.name: d for d in rows}
+    close = set(get_close_matches(typed, list(names), n=3, cutoff=0.6))
+    close |= {d.name for d in rows if typed in d.name or typed in d.key or d.name in typed}
+    found = sorted({names[c].id: names[c] for c in close}.values(), key=lambda d: d.id)[:3]
+    if not found:
+        return ""
+    return "您是否要找：" + "、".join(f"{d.name}（{d.key}）" for d in found) + "？"
 
 
 async def find_area(session: AsyncSession, text: str) -> AreaInfo | None:

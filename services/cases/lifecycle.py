@@ -47,7 +47,7 @@ from services.outbox import (
     enqueue_to_coordinators,
     enqueue_to_department,
 )
-from services.people import find_department
+from services.people import department_hint, find_department
 
 WHISTLERS = frozenset({Role.GRID_WORKER, Role.COORDINATOR})
 
@@ -795,7 +795,8 @@ async def reopen(
 async def _dispatchable(session: AsyncSession, text: str) -> DepartmentInfo:
     dept = await find_department(session, text)
     if dept is None:
-        raise Refusal(f"未找到部门“{text[:30]}”。请使用部门代码或简称，可用 /groups 查看。")
+        hint = await department_hint(session, text)
+        raise Refusal(f"未找到部门“{text[:30]}”。{hint}请使用部门代码或简称，可用 /groups 查看。")
     if dept.kind in NOT_DISPATCHABLE:
         raise Refusal(f"{dept.name}不作为责任部门派遣。")
     return dept
