@@ -49,7 +49,7 @@ COMMANDS = [
 ]
 _OPEN = re.compile(r"^rp:o:([a-z][a-z0-9_]{0,31}):(\d{4}-\d{2})$")
 _ACT = re.compile(r"^rp:a:(\d{1,12}):(\d{1,9}):([a-z]+(?::[a-z0-9_]{1,32})?)$")
-_PERIOD = re.compile(r"^\d{4}-\d{1,2}$")
+_PERIOD = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
 
 
 def _keyboard(view: FormView) -> InlineKeyboardMarkup | None:
@@ -258,6 +258,9 @@ async def _answer(
 
 
 def _split_period(args: list[str], default: MonthPeriod) -> tuple[list[str], MonthPeriod]:
+    """A trailing month as people write it: 2026-11, 2026/11, 2026年11月, 本月, 上月."""
+    if args and args[-1] in ("本月", "上月"):
+        return args[:-1], default if args[-1] == "本月" else default.previous()
     if args and _PERIOD.match(args[-1]):
         try:
             return args[:-1], MonthPeriod.parse(args[-1])

@@ -60,3 +60,22 @@ async def test_typing_at_an_empty_list_names_the_button_on_screen(
         assert "再加一条" not in answer.text.split("\n")[0] and "再加一条" not in labels
     finally:
         await office.sim.stop()
+
+
+async def test_months_are_understood_as_people_write_them(sqlite_url: str, clock: FakeClock):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, coord = office.tg, office.coord
+        for command, month in [
+            ("/status 2026年11月", "2026年11月月报报送情况"),
+            ("/status 2026/10", "2026年10月月报报送情况"),
+            ("/status 本月", "2026年11月月报报送情况"),
+            ("/status 上月", "2026年10月月报报送情况"),
+            ("/reports housing 上月", "2026年10月"),
+        ]:
+            await coord.send(ADMIN, command)
+            texts = [m.text for m in tg.chat_view(ADMIN)[-3:] if m.from_bot]
+            assert any(month in t for t in texts), (command, texts)
+            assert not any(t.startswith("用法") or "未找到部门" in t for t in texts), texts
+    finally:
+        await office.sim.stop()
