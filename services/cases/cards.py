@@ -5,7 +5,7 @@ Pure functions of the case DTO and the time; user-typed text is HTML-escaped her
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -238,7 +238,7 @@ def timeline_text(view: CaseView, events: list[EventLine], tz: ZoneInfo, now: da
         f"{view.number}【{urgency(view.urgent)}】{escape(view.category_name)}",
         f"地点：{place(view, pin_note=False)}",
         f"描述：{escape(view.description)}",
-        f"状态：{STATUS_LABELS[view.status]}（已{fmt_duration(now - view.created_at)}）",
+        f"状态：{STATUS_LABELS[view.status]}（{_status_note(view, tz, now)}）",
     ]
     if view.active_departments:
         head.append(
@@ -257,12 +257,25 @@ def timeline_text(view: CaseView, events: list[EventLine], tz: ZoneInfo, now: da
     return "\n".join([*head, "", "记录：", *lines])
 
 
+def _age(delta: timedelta) -> str:
+    """`已2小时15分`; under a minute just `不足1分钟` (never `已不足1分钟`)."""
+    text = fmt_duration(delta)
+    return text if delta < timedelta(minutes=1) else f"已{text}"
+
+
+def _status_note(view: CaseView, tz: ZoneInfo, now: datetime) -> str:
+    """A closed case: when it closed; an open one: how long since it was reported."""
+    if view.status == CaseStatus.CLOSED and view.closed_at is not None:
+        return fmt_datetime(view.closed_at, tz)
+    return _age(now - view.created_at)
+
+
 def open_line(item: OpenCaseLine, now: datetime) -> str:
     """One line of /open or /mycases."""
     state = DEPT_LABELS[item.dept_status] if item.dept_status else STATUS_LABELS[item.status]
     return (
         f"{item.number}【{urgency(item.urgent)}】{escape(item.category_name)} · "
-        f"{escape(item.area_label)} · {state} · 已{fmt_duration(now - item.since)}"
+        f"{escape(item.area_label)} · {state} · {_age(now - item.since)}"
     )
 
 
