@@ -27,5 +27,11 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/firegrid demo
 
+# Benchmarks print figures (they are not tests); see the README for what each measures.
+bench: $(STAMP)
+	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.cases
+	$(BIN)/python -m bench.digest --sizes 10000,100000
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
