@@ -19,7 +19,7 @@ async def test_mistyped_department_names_get_a_suggestion(sqlite_url: str, clock
             (group, "/bind 消防大对", "消防大队（fire_brigade）"),
             (ADMIN, "/reports 千山", "千山派出所（police_station_qianshan）"),
             (ADMIN, "/unlock 千山 community_duties", "千山社区（community_qianshan）"),
-            (ADMIN, "/reports 住建办 本月", "住建办（housing）"),
+            (ADMIN, "/reports 住建办 十一月", "住建办（housing）"),
             (ADMIN, "/case_add QS-2026-0001 社会事业", "社会事业局（social_affairs）"),
         ]
         for chat, command, suggestion in cases:
