@@ -21,14 +21,16 @@ COMMANDS = [
 
 
 def parse_month(args: list[str], current: BulletinPeriod) -> BulletinPeriod:
-    """The month asked for: none means the current one; a later month than now is refused."""
-    if not args:
+    """The month asked for (2026-11, 2026年11月, 本月, 上月; none: this month); a later one is refused."""
+    if not args or args == ["本月"]:
         return current
+    if args == ["上月"]:
+        return current.previous()
     try:
         period = BulletinPeriod.parse(" ".join(args))
     except ValueError:
         raise Refusal(
-            "月份格式不正确。请写作 /digest 2026-11，或只发送 /digest 查看本月。"
+            "月份格式不正确。请写作 /digest 2026-11（或 2026年11月、上月），或只发送 /digest 查看本月。"
         ) from None
     if (period.year, period.month) > (current.year, current.month):
         raise Refusal(f"{period.label}尚未开始，暂无通报。可查看本月或以前的月份。")
