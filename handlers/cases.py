@@ -198,19 +198,33 @@ async def _submit_resolve(
         raise Refusal(STALE if dialog is None else "请先发送处置情况说明（文字）。")
     rt = context.rt
     uid = person.telegram_user_id
-    async with rt.transaction() as session:
-        view = await lc.resolve(
-            session,
-            CaseEnv.of(rt),
-            actor=person,
-            case_id=int(dialog.data["case_id"]),
-            department_id=int(dialog.data["department_id"]),
-            note=str(dialog.data["note"]),
-            photos=[str(p) for p in dialog.data.get("photos", [])],
-            chat_id=chat.id,
-            now=rt.now(),
+    try:
+        async with rt.transaction() as session:
+            view = await lc.resolve(
+                session,
+                CaseEnv.of(rt),
+                actor=person,
+                case_id=int(dialog.data["case_id"]),
+                department_id=int(dialog.data["department_id"]),
+                note=str(dialog.data["note"]),
+                photos=[str(p) for p in dialog.data.get("photos", [])],
+                chat_id=chat.id,
+                now=rt.now(),
+            )
+            await clear_dialog(session, uid, uid)
+    except Refusal as refusal:
+        # e.g. a colleague submitted first: end this note, and give the text back so it is
+        # not lost (the person can pass it to the coordinator).
+        async with rt.transaction() as session:
+            await clear_dialog(session, uid, uid)
+        await query.answer(refusal.message[:190], show_alert=True)
+        await _drop_buttons(update)
+        await reply(
+            update,
+            f"{escape(refusal.message)}\n您填写的说明未提交，原文如下，如需补充请联系协调员：\n"
+            f"{escape(str(dialog.data['note']))}",
         )
-        await clear_dialog(session, uid, uid)
+        return
     await query.answer("已提交")
     await _drop_buttons(update)
     follow = (
