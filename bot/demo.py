@@ -90,7 +90,7 @@ async def run_demo(
             org_path=org_path,
             migrate=True,
         )
-        coordinator = sim.tg.user(ADMIN, "三级办 王协调")
+        coordinator = sim.tg.user(ADMIN, "王协调")
         await sim.start()
         office = Office(sim=sim, say=lambda text: say(f"▶ {text}"), people={ADMIN: coordinator})
         try:

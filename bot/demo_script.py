@@ -22,14 +22,14 @@ LEADER = 1002
 GRID = 3001
 # user id -> (name, invitation role, department or area)
 PEOPLE: dict[int, tuple[str, str, str]] = {
-    LEADER: ("领导小组 刘副主任", "领导", ""),
-    GRID: ("网格员 李某", "网格员", "梨花苑小区"),
-    4001: ("千山派出所 周警官", "成员", "police_station_qianshan"),
-    4002: ("住建办 赵某", "成员", "housing"),
-    4003: ("千山社区 孙主任", "负责人", "community_qianshan"),
-    4004: ("消防大队 吴参谋", "成员", "fire_brigade"),
-    4005: ("公安分局 陈警官", "成员", "police_bureau"),
-    4006: ("社会事业局 郑科长", "成员", "social_affairs"),
+    LEADER: ("刘副主任", "领导", ""),
+    GRID: ("李某", "网格员", "梨花苑小区"),
+    4001: ("周警官", "成员", "police_station_qianshan"),
+    4002: ("赵某", "成员", "housing"),
+    4003: ("孙主任", "负责人", "community_qianshan"),
+    4004: ("吴参谋", "成员", "fire_brigade"),
+    4005: ("陈警官", "成员", "police_bureau"),
+    4006: ("郑科长", "成员", "social_affairs"),
 }
 GROUP_TITLES: dict[str, str] = {
     "leading_group": "消防安全工作领导小组",
@@ -293,7 +293,8 @@ async def reports(office: Office) -> None:
             office.say(f"12月{day}日 住建办逾期：协调员解锁后补报《{form.title}》")
             await coord.send(ADMIN, f"/unlock housing {form_key}")
         else:
-            who = PEOPLE[uid][0] if uid in PEOPLE else "三级办协调员"
+            dept = office.sim.rt.org.department(PEOPLE[uid][2]) if uid in PEOPLE else None
+            who = f"{dept.name} {PEOPLE[uid][0]}" if dept is not None else "三级办协调员"
             office.say(f"12月{day}日 {who} 填报《{form.title}》")
         await actor.send(uid, f"/report {form_key}")
         await FormFiller(office.sim.tg, actor, date(2026, 12, day)).fill(form)

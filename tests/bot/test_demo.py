@@ -43,7 +43,7 @@ async def test_the_demo_month(tmp_path: Path):
     assert result.files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     transcript = result.files["transcript"].read_text(encoding="utf-8")
-    coordinator = next(b for b in transcript.split("══════ ") if b.startswith("私聊：三级办"))
+    coordinator = next(b for b in transcript.split("══════ ") if b.startswith("私聊：王协调"))
     assert coordinator.count("[文件：通报-2026-12.docx]") == 1
     assert "[报到]" in transcript and "【升级】住建办 未报到" in transcript
     assert "【核查未通过】" in transcript or "核查未通过" in transcript
