@@ -19,3 +19,12 @@ async def test_migrations_match_models(engine: AsyncEngine):
     async with engine.connect() as conn:
         diff = await conn.run_sync(_diff)
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_one_head_so_new_migrations_have_one_parent():
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///unused")).get_heads()
+    assert heads == ["0008_merge"]

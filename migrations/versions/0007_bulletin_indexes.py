@@ -1,8 +1,7 @@
 """bulletin indexes: month windows over cases and their departments
 
 Revision ID: 0007_bulletin_indexes
-Revises: 0006_bulletin
-Depends on: 0003_cases
+Revises: 0006_bulletin, 0003_cases
 """
 
 from __future__ import annotations
@@ -10,9 +9,10 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007_bulletin_indexes"
-down_revision = "0006_bulletin"
+# The indexes are on the cases tables: this revision follows both branches.
+down_revision = ("0006_bulletin", "0003_cases")
 branch_labels = None
-depends_on = "0003_cases"
+depends_on = None
 
 
 def upgrade() -> None:
