@@ -24,7 +24,14 @@ from services.cases.ladder import Action, LadderState
 from services.cases.ladder import step as ladder_step
 from services.cases.lifecycle import lock_case, record_event
 from services.cases.views import view_of
-from services.outbox import Button, Outgoing, department_chat, enqueue, enqueue_to_coordinators
+from services.outbox import (
+    Button,
+    Outgoing,
+    department_chat,
+    enqueue,
+    enqueue_to_coordinators,
+    enqueue_to_department,
+)
 from services.runtime import Runtime
 
 BATCH = 500
@@ -101,6 +108,21 @@ async def advance_ladder(
             ),
             chat_id=chat.chat_id,
             thread_id=chat.thread_id,
+            department_id=row.department_id,
+            now=now,
+            dedupe_key=f"{key}:ping",
+        )
+    elif not escalated:
+        # No reachable group (never bound, removed, or blocked): the coordinators and the
+        # leading group get the ping instead, until a coordinator binds a new group. At an
+        # escalation step the escalation message below says the same, so it is not doubled.
+        await enqueue_to_department(
+            session,
+            Outgoing(
+                text=cards.ping_text(
+                    view, line, now, escalated=False, office=env.org.office.short_name
+                )
+            ),
             department_id=row.department_id,
             now=now,
             dedupe_key=f"{key}:ping",
