@@ -32,12 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_engine, make_sessions, upgrade_sync
 from bot.settings import DEFAULT_ORG
-from models.bulletin import BulletinPeriod
 from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
 from models.enums import DepartmentKind
 from models.forms import FormsFile
 from models.orgfile import OrgFile
 from models.people import Person
+from models.period import MonthPeriod
 from models.reports import ReportSubmission, SubmissionStatus
 from services.bulletin.delivery import render_files
 from services.bulletin.figures import Window, compute_bulletin, departments, ledger
@@ -48,7 +48,7 @@ from services.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 YEAR = 2026
-MONTH = BulletinPeriod(year=YEAR, month=6)
+MONTH = MonthPeriod(year=YEAR, month=6)
 NOW = datetime(YEAR, 7, 6, 9, tzinfo=SH).astimezone(UTC)
 PG_URL = os.environ.get(
     "FIREGRID_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

@@ -20,9 +20,10 @@ from bot.demo_script import ADMIN, SH, Office, run_month, sh
 from bot.demo_transcript import chat_title, render_all
 from bot.settings import DEFAULT_ORG
 from bot.simulation import Simulation
-from models.bulletin import Bulletin, BulletinPeriod
+from models.bulletin import Bulletin
 from models.cases import Case, CaseDepartment
 from models.org import Department
+from models.period import MonthPeriod
 from models.reports import ReportSubmission
 from services.bulletin.figures import compute_bulletin
 from services.clock import FakeClock
@@ -57,7 +58,7 @@ async def _read_back(sim: Simulation) -> DemoResult:
         )
         result.submissions = {(key, form): bool(late) for key, form, late in subs.all()}
         result.bulletin = await compute_bulletin(
-            s, sim.rt, BulletinPeriod(year=2026, month=12), sim.clock.now()
+            s, sim.rt, MonthPeriod(year=2026, month=12), sim.clock.now()
         )
     return result
 

@@ -7,9 +7,9 @@ from telegram.ext import Application, CommandHandler
 
 from handlers.context import CommandSpec, CustomContext
 from handlers.guards import guarded, reply
-from models.bulletin import BulletinPeriod
 from models.dto import PersonInfo
 from models.enums import Role
+from models.period import MonthPeriod
 from services.bulletin.delivery import build_files
 from services.errors import Refusal
 
@@ -20,14 +20,14 @@ COMMANDS = [
 ]
 
 
-def parse_month(args: list[str], current: BulletinPeriod) -> BulletinPeriod:
+def parse_month(args: list[str], current: MonthPeriod) -> MonthPeriod:
     """The month asked for (2026-11, 2026年11月, 本月, 上月; none: this month); a later one is refused."""
     if not args or args == ["本月"]:
         return current
     if args == ["上月"]:
         return current.previous()
     try:
-        period = BulletinPeriod.parse(" ".join(args))
+        period = MonthPeriod.parse(" ".join(args))
     except ValueError:
         raise Refusal(
             "月份格式不正确。请写作 /digest 2026-11（或 2026年11月、上月），或只发送 /digest 查看本月。"
@@ -42,7 +42,7 @@ async def digest(update: Update, context: CustomContext, person: PersonInfo) -> 
     """/digest [YYYY-MM]: reply with the month's summary, then the Word, Excel and chart files."""
     rt = context.rt
     now = rt.now()
-    period = parse_month(list(context.args or []), BulletinPeriod.containing(now, rt.tz))
+    period = parse_month(list(context.args or []), MonthPeriod.containing(now, rt.tz))
     files = await build_files(rt, period, now)
     await reply(update, files.summary)
     message = update.effective_message

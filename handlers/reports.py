@@ -32,10 +32,10 @@ from handlers.guards import (
 from handlers.router import add_dialog
 from models.dto import PersonInfo
 from models.enums import Role
+from models.period import MonthPeriod
 from services.dialogs import Dialog, clear_dialog, set_dialog
 from services.errors import Refusal
 from services.forms import reports
-from services.forms.period import MonthPeriod
 from services.forms.reports import STALE, FormView, Input, config_of
 from services.people import department_hint, find_department
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 import enum
-import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -19,8 +17,7 @@ from pydantic import (
 )
 
 from models.enums import DepartmentKind
-
-_PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+from models.period import MonthPeriod
 
 
 class _Dto(BaseModel):
@@ -32,63 +29,6 @@ def percent(part: int, whole: int) -> Decimal | None:
     if whole <= 0:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-class BulletinPeriod(_Dto):
-    """A calendar month in the office's time zone."""
-
-    year: int = Field(ge=2000, le=2999)
-    month: int = Field(ge=1, le=12)
-
-    @classmethod
-    def parse(cls, text: str) -> BulletinPeriod:
-        """Parse `2026-12`, `2026/12`, `2026.12` or `2026年12月`; ValueError otherwise."""
-        m = _PERIOD_RE.match(text)
-        if m is None:
-            raise ValueError(f"not a month: {text!r}")
-        return cls(year=int(m.group(1)), month=int(m.group(2)))
-
-    @classmethod
-    def containing(cls, moment: datetime, tz: ZoneInfo) -> BulletinPeriod:
-        """The month that contains `moment` in `tz`."""
-        local = moment.astimezone(tz)
-        return cls(year=local.year, month=local.month)
-
-    @property
-    def key(self) -> str:
-        """`2026-12`: the form used in commands, dedupe keys and file names."""
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def label(self) -> str:
-        """`2026年12月`."""
-        return f"{self.year}年{self.month}月"
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def last_day(self) -> date:
-        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
-
-    def previous(self) -> BulletinPeriod:
-        if self.month == 1:
-            return BulletinPeriod(year=self.year - 1, month=12)
-        return BulletinPeriod(year=self.year, month=self.month - 1)
-
-    def next(self) -> BulletinPeriod:
-        if self.month == 12:
-            return BulletinPeriod(year=self.year + 1, month=1)
-        return BulletinPeriod(year=self.year, month=self.month + 1)
-
-    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        """[start, end) of the month as UTC instants: local midnight of the 1st to the next 1st."""
-        utc = ZoneInfo("UTC")
-        start = datetime(self.year, self.month, 1, tzinfo=tz).astimezone(utc)
-        nxt = self.next()
-        end = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(utc)
-        return start, end
 
 
 class ReportStatus(enum.StrEnum):
@@ -325,7 +265,7 @@ class FormTable(_Dto):
 class Bulletin(_Dto):
     """Everything the month's bulletin states; renderers read nothing else."""
 
-    period: BulletinPeriod
+    period: MonthPeriod
     office: str
     issue_date: date
     tz: str = "Asia/Shanghai"

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.bulletin import Bulletin, BulletinPeriod, BulletinSpec
+from models.bulletin import Bulletin, BulletinSpec
 from models.bulletin_runs import BulletinRun
+from models.period import MonthPeriod
 from services.bulletin.chart import render_chart
 from services.bulletin.docx import render_docx
 from services.bulletin.figures import bot_epoch, compute_bulletin
@@ -62,15 +63,13 @@ def render_files(bulletin: Bulletin) -> BulletinFiles:
     )
 
 
-def due_at(
-    period: BulletinPeriod, spec: BulletinSpec, cal: WorkdayCalendar, tz: ZoneInfo
-) -> datetime:
+def due_at(period: MonthPeriod, spec: BulletinSpec, cal: WorkdayCalendar, tz: ZoneInfo) -> datetime:
     """When the month's bulletin is due: its last workday at the configured local time (UTC)."""
     day = cal.last_workday_of_month(period.year, period.month)
     return datetime.combine(day, spec.deliver_at, tzinfo=tz).astimezone(UTC)
 
 
-async def build_files(rt: Runtime, period: BulletinPeriod, now: datetime) -> BulletinFiles:
+async def build_files(rt: Runtime, period: MonthPeriod, now: datetime) -> BulletinFiles:
     """Compute a month's bulletin in one read transaction and render it in a worker thread."""
     async with rt.transaction() as session:
         bulletin = await compute_bulletin(session, rt, period, now)
@@ -110,7 +109,7 @@ async def enqueue_files(
 
 
 async def _claim(
-    session: AsyncSession, period: BulletinPeriod, due: datetime, status: str, now: datetime
+    session: AsyncSession, period: MonthPeriod, due: datetime, status: str, now: datetime
 ) -> int | None:
     """Insert the month's occurrence row; None when it already exists (sent or missed)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -124,7 +123,7 @@ async def _claim(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _missed_text(period: BulletinPeriod, due: datetime, tz: ZoneInfo) -> str:
+def _missed_text(period: MonthPeriod, due: datetime, tz: ZoneInfo) -> str:
     local = due.astimezone(tz)
     return (
         f"{period.label}通报原定于{local.month}月{local.day}日 {local:%H:%M}自动发送，"
@@ -139,7 +138,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
     period makes a second tick, a restart or a second process a no-op.
     """
     spec = rt.org.bulletin
-    this_month = BulletinPeriod.containing(now, rt.tz)
+    this_month = MonthPeriod.containing(now, rt.tz)
     async with rt.transaction() as session:
         epoch = await bot_epoch(session)
     acted: list[str] = []

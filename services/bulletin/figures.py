@@ -21,7 +21,6 @@ from sqlalchemy.orm import aliased
 
 from models.bulletin import (
     Bulletin,
-    BulletinPeriod,
     BulletinSpec,
     DepartmentResponse,
     DepartmentTimes,
@@ -46,11 +45,11 @@ from models.forms import FormsFile, GroupQuestion, IntegerQuestion, YesNoQuestio
 from models.org import Area, Department
 from models.orgfile import OrgFile
 from models.people import Person
+from models.period import MonthPeriod
 from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
 from services.bulletin.format import short_local_text
 from services.forms.answers import format_answer
-from services.forms.period import MonthPeriod
 from services.forms.reports import ReportConfig, deadline_of
 from services.workdays import WorkdayCalendar
 
@@ -78,13 +77,13 @@ class Sources(Protocol):
 class Window:
     """A month as UTC instants: [start, end), and the moment its figures are taken."""
 
-    period: BulletinPeriod
+    period: MonthPeriod
     start: datetime
     end: datetime
     as_of: datetime
 
     @classmethod
-    def of(cls, period: BulletinPeriod, tz: ZoneInfo, now: datetime) -> Window:
+    def of(cls, period: MonthPeriod, tz: ZoneInfo, now: datetime) -> Window:
         start, end = period.bounds(tz)
         return cls(period, start, end, max(min(now, end), start))
 
@@ -591,7 +590,6 @@ async def report_figures(
     """
     spec = src.org.bulletin
     deadlines = ReportConfig(forms=src.forms, tz=src.tz, calendar=src.calendar)
-    month = MonthPeriod(year=w.period.year, month=w.period.month)
     # Departments the org file dropped owe nothing any more; their old rows stay for history.
     active = [d for d in depts.values() if d.active]
     rows = await session.execute(
@@ -613,7 +611,7 @@ async def report_figures(
     out = ReportFigures()
     for form in src.forms.forms:
         owing = _owing(src.forms, active, form.key)
-        if epoch is not None and deadline_of(deadlines, form, month).due_at < epoch:
+        if epoch is not None and deadline_of(deadlines, form, w.period).due_at < epoch:
             owing = []
         if form.required:
             for dept in owing:
@@ -782,7 +780,7 @@ def talks(
 
 
 async def compute_bulletin(
-    session: AsyncSession, src: Sources, period: BulletinPeriod, now: datetime
+    session: AsyncSession, src: Sources, period: MonthPeriod, now: datetime
 ) -> Bulletin:
     """The month's bulletin as of `now` (the month's end if it is over)."""
     tz, spec = src.tz, src.org.bulletin

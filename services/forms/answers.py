@@ -24,7 +24,7 @@ from models.forms import (
     TextQuestion,
     YesNoQuestion,
 )
-from services.forms.period import MonthPeriod
+from models.period import MonthPeriod
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SKIPPED_TEXT = "（未填写）"

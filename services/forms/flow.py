@@ -24,6 +24,7 @@ from models.forms import (
     SingleChoiceQuestion,
     YesNoQuestion,
 )
+from models.period import MonthPeriod
 from services.forms.answers import (
     Choice,
     Err,
@@ -33,7 +34,6 @@ from services.forms.answers import (
     format_item,
     parse_answer,
 )
-from services.forms.period import MonthPeriod
 
 REVIEW_TEXT_LIMIT = 200
 

@@ -21,6 +21,7 @@ from models.dto import DepartmentInfo, PersonInfo
 from models.forms import FormsFile, FormSpec, PhotosQuestion
 from models.org import Department
 from models.people import Person
+from models.period import MonthPeriod
 from models.reports import (
     BoardCell,
     BoardState,
@@ -35,7 +36,6 @@ from services.errors import Refusal
 from services.forms import flow
 from services.forms.answers import RawAnswer
 from services.forms.flow import Draft, Review
-from services.forms.period import MonthPeriod
 from services.forms.screens import SUBMIT, Button, render
 from services.outbox import Button as OutboxButton
 from services.outbox import Outgoing, enqueue_to_coordinators, enqueue_to_department

@@ -22,6 +22,7 @@ from models.forms import (
     TextQuestion,
     YesNoQuestion,
 )
+from models.period import MonthPeriod
 from services.forms.answers import NO, YES, format_answer, format_item
 from services.forms.flow import (
     Ask,
@@ -33,7 +34,6 @@ from services.forms.flow import (
     selection,
     shorten,
 )
-from services.forms.period import MonthPeriod
 
 SUBMIT = "submit"
 

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_sessions
-from models.bulletin import BulletinPeriod, DutyKind, DutySpec, ReportStatus
+from models.bulletin import DutyKind, DutySpec, ReportStatus
+from models.period import MonthPeriod
 from models.reminders import ReminderOccurrence
 from services.bulletin.docx import render_docx
 from services.bulletin.figures import compute_bulletin
@@ -29,7 +30,7 @@ from tests.services.bulletin_seed import (
     sh,
 )
 
-DECEMBER = BulletinPeriod(year=2026, month=12)
+DECEMBER = MonthPeriod(year=2026, month=12)
 AFTER_DECEMBER = sh(2027, 1, 5, 9)
 ORG_SOURCES = default_sources()
 
@@ -395,7 +396,7 @@ async def test_month_before_the_bot_existed(engine: AsyncEngine):
     await seed_known_month(sessions)
     async with sessions() as s:
         old = await compute_bulletin(
-            s, ORG_SOURCES, BulletinPeriod(year=2025, month=3), AFTER_DECEMBER
+            s, ORG_SOURCES, MonthPeriod(year=2025, month=3), AFTER_DECEMBER
         )
     assert old.notes == ["本月早于系统启用，无业务记录。"]
     assert old.previous is None
@@ -434,7 +435,7 @@ async def test_reports_due_before_the_bot_started_are_not_missing(engine: AsyncE
         )
     async with sessions() as s:
         november = await compute_bulletin(
-            s, ORG_SOURCES, BulletinPeriod(year=2026, month=11), AFTER_DECEMBER
+            s, ORG_SOURCES, MonthPeriod(year=2026, month=11), AFTER_DECEMBER
         )
         december = await compute_bulletin(s, ORG_SOURCES, DECEMBER, AFTER_DECEMBER)
     assert november.reports == [] and november.current.reports_missing == 0

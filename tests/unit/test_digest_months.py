@@ -3,10 +3,10 @@
 import pytest
 
 from handlers.digest import parse_month
-from models.bulletin import BulletinPeriod
+from models.period import MonthPeriod
 from services.errors import Refusal
 
-DEC = BulletinPeriod(year=2026, month=12)
+DEC = MonthPeriod(year=2026, month=12)
 
 
 @pytest.mark.parametrize(
@@ -14,9 +14,9 @@ DEC = BulletinPeriod(year=2026, month=12)
     [
         ([], DEC),
         (["本月"], DEC),
-        (["上月"], BulletinPeriod(year=2026, month=11)),
-        (["2026-11"], BulletinPeriod(year=2026, month=11)),
-        (["2026年10月"], BulletinPeriod(year=2026, month=10)),
+        (["上月"], MonthPeriod(year=2026, month=11)),
+        (["2026-11"], MonthPeriod(year=2026, month=11)),
+        (["2026年10月"], MonthPeriod(year=2026, month=10)),
     ],
 )
 def test_months(args, expected):

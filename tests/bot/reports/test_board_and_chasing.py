@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.simulation import Simulation
+from models.period import MonthPeriod
 from models.reports import BoardState
 from services.forms import reports
-from services.forms.period import MonthPeriod
 from services.forms.reports import config_of
 from tests.bot.reports.filler import fill
 from tests.bot.reports.helpers import bind, clock_at, member, shanghai

@@ -15,11 +15,11 @@ from bot.settings import DEFAULT_ORG
 from models.enums import Role
 from models.org import Department
 from models.people import Person
+from models.period import MonthPeriod
 from models.reports import ReportChaseMark, ReportSubmission
 from services.errors import Refusal
 from services.forms import reports
 from services.forms.config import load_org_forms
-from services.forms.period import MonthPeriod
 from services.forms.reports import Input, ReportConfig
 from services.org_sync import sync_org
 from services.orgconfig import load_org

@@ -9,7 +9,6 @@ import pytest
 
 from models.bulletin import (
     Bulletin,
-    BulletinPeriod,
     DepartmentResponse,
     DepartmentTimes,
     DutyKind,
@@ -27,6 +26,7 @@ from models.bulletin import (
     TalkProposal,
     age_minutes,
 )
+from models.period import MonthPeriod
 
 SH = ZoneInfo("Asia/Shanghai")
 OFFICE = "千山风景区三级消防与消防网格化工作办公室"
@@ -53,7 +53,7 @@ def build_known_month() -> Bulletin:
     """December 2026: 7 hazards whistled, 住建办 slow and escalated 4 times, 2 reports missing."""
     end = sh(12, 31, 16, 0)
     return Bulletin(
-        period=BulletinPeriod(year=2026, month=12),
+        period=MonthPeriod(year=2026, month=12),
         office=OFFICE,
         issue_date=date(2026, 12, 31),
         current=HeadlineFigures(
@@ -351,7 +351,7 @@ def build_known_month() -> Bulletin:
 def build_empty_month() -> Bulletin:
     """A month with no cases, no reports and no previous month (the bot did not exist yet)."""
     return Bulletin(
-        period=BulletinPeriod(year=2025, month=1),
+        period=MonthPeriod(year=2025, month=1),
         office=OFFICE,
         issue_date=date(2025, 1, 27),
         current=HeadlineFigures(),

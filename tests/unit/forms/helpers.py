@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from models.forms import AnyQuestion, FormSpec, Question
-from services.forms.period import MonthPeriod
+from models.period import MonthPeriod
 
 PERIOD = MonthPeriod(2026, 11)
 TODAY = date(2026, 11, 20)

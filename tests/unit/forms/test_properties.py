@@ -9,10 +9,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models.period import MonthPeriod
 from services.forms import flow
 from services.forms.answers import Choice, Err, Ok, Photos, parse_answer
 from services.forms.flow import Draft
-from services.forms.period import MonthPeriod
 from tests.unit.forms.helpers import form, question
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

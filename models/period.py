@@ -1,18 +1,19 @@
-"""A report period: one calendar month, written 2026-11 and shown 2026年11月."""
+"""A calendar month, the period of reports and bulletins: written 2026-11, shown 2026年11月."""
 
 from __future__ import annotations
 
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 _PERIOD = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
 
 
 @dataclass(frozen=True, order=True)
 class MonthPeriod:
-    """One calendar month."""
+    """One calendar month (its instants are taken in the office's time zone)."""
 
     year: int
     month: int
@@ -26,8 +27,13 @@ class MonthPeriod:
         return cls(day.year, day.month)
 
     @classmethod
+    def containing(cls, moment: datetime, tz: ZoneInfo) -> MonthPeriod:
+        """The month that contains `moment` in `tz`."""
+        return cls.of(moment.astimezone(tz).date())
+
+    @classmethod
     def parse(cls, text: str) -> MonthPeriod:
-        """Read 2026-11, 2026/11 or 2026年11月; raise ValueError otherwise."""
+        """Read 2026-11, 2026/11, 2026.11 or 2026年11月; raise ValueError otherwise."""
         match = _PERIOD.match(text)
         if not match:
             raise ValueError(f"not a month: {text!r}")
@@ -35,10 +41,12 @@ class MonthPeriod:
 
     @property
     def key(self) -> str:
+        """`2026-11`: the form used in commands, dedupe keys, rows and file names."""
         return f"{self.year:04d}-{self.month:02d}"
 
     @property
     def label(self) -> str:
+        """`2026年11月`."""
         return f"{self.year}年{self.month}月"
 
     @property
@@ -58,5 +66,9 @@ class MonthPeriod:
     def previous(self) -> MonthPeriod:
         return MonthPeriod(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
-    def __str__(self) -> str:
-        return self.key
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) as UTC instants: local midnight of the 1st to the next month's 1st."""
+        nxt = self.next()
+        start = datetime(self.year, self.month, 1, tzinfo=tz).astimezone(UTC)
+        end = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
+        return start, end
