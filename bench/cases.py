@@ -173,7 +173,7 @@ async def firegrid_rates(whistles: int) -> tuple[Rate, Rate, Rate, Rate, Rate]:
     async def press_all() -> None:
         for card in cards:
             answer = await member.press(housing, "报到", message_id=card.message_id)
-            assert answer is not None and "已报到" in answer.text, answer
+            assert answer is not None and "已报到" in (answer.text or ""), answer
 
     pressed = await _timed(len(cards), "FireGrid: 报到 presses answered", press_all)
     edits = await _timed(len(cards) * len(GROUPS), "FireGrid: card edits delivered", deliver)
@@ -192,11 +192,13 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
     async with sessions() as s, s.begin():
         await sync_org(s, org, START)
     async with engine.connect() as conn:
-        depts = dict((await conn.execute(text("SELECT key, id FROM departments"))).all())
+        depts: dict[str, int] = {
+            k: i for k, i in (await conn.execute(text("SELECT key, id FROM departments"))).all()
+        }
         area = (await conn.execute(text("SELECT id FROM areas WHERE key='qianshan'"))).scalar()
     async with engine.begin() as conn:
         await conn.execute(
-            insert(Person.__table__),
+            insert(Person),
             [
                 {
                     "id": 1,
@@ -250,8 +252,8 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
             for key in GROUPS
         ]
         async with engine.begin() as conn:
-            await conn.execute(insert(Case.__table__), cases)
-            await conn.execute(insert(CaseDepartment.__table__), parts)
+            await conn.execute(insert(Case), cases)
+            await conn.execute(insert(CaseDepartment), parts)
     runtime = Runtime(
         sessions=sessions,
         org=org,

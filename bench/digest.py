@@ -110,8 +110,12 @@ async def generate(engine: AsyncEngine, src: Sources, n_cases: int, seed: int = 
     async with sessions() as s, s.begin():
         await sync_org(s, org, start - timedelta(days=30))
     async with engine.connect() as conn:
-        ids = dict((await conn.execute(text("SELECT key, id FROM departments"))).all())
-        area_ids = dict((await conn.execute(text("SELECT key, id FROM areas"))).all())
+        ids: dict[str, int] = {
+            k: i for k, i in (await conn.execute(text("SELECT key, id FROM departments"))).all()
+        }
+        area_ids: dict[str, int] = {
+            k: i for k, i in (await conn.execute(text("SELECT key, id FROM areas"))).all()
+        }
     people = [
         {
             "id": 1,
