@@ -26,7 +26,9 @@ async def bind(update: Update, context: CustomContext, person: PersonInfo) -> No
     chat = update.effective_chat
     assert chat is not None
     if not context.args:
-        raise Refusal("用法：/bind 部门代码或简称，例如 /bind housing。可用 /groups 查看部门列表。")
+        raise Refusal(
+            "用法：/bind 部门代码或简称，例如 /bind 住建办。可用 /groups 查看部门简称和代码。"
+        )
     rt = context.rt
     async with rt.transaction() as session:
         binding, replaced = await bind_group(
@@ -90,7 +92,7 @@ async def bot_joined(update: Update, context: CustomContext) -> None:
         await context.bot.send_message(
             change.chat.id,
             "您好，我是消防网格哨。请三级办协调员在本群发送 /bind 部门代码，"
-            "将本群绑定为部门工作群（例如 /bind housing）。",
+            "将本群绑定为部门工作群（例如 /bind 住建办）。",
         )
 
 

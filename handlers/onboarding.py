@@ -13,7 +13,7 @@ from handlers.menus import publish_coordinator_menu
 from models.dto import PersonInfo
 from models.enums import ROLE_LABELS, Role
 from services.errors import Refusal
-from services.invitations import create_invite, redeem_invite
+from services.invitations import INVITE_USAGE, create_invite, redeem_invite
 from services.people import list_people, remove_person
 from services.timefmt import fmt_datetime
 
@@ -125,10 +125,7 @@ async def invite(update: Update, context: CustomContext, person: PersonInfo) -> 
     """/invite <role> [department or area]: a one-time deep link that expires."""
     args = context.args or []
     if not args:
-        raise Refusal(
-            "用法：/invite 角色 [部门或区域]\n角色：协调员、领导、负责人、成员、网格员\n"
-            "例如：/invite 成员 housing　/invite 网格员 梨花苑小区"
-        )
+        raise Refusal(INVITE_USAGE)
     rt = context.rt
     async with rt.transaction() as session:
         info = await create_invite(

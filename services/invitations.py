@@ -33,7 +33,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 INVITE_USAGE = (
     "用法：/invite 角色 [部门或区域]\n"
     "角色：协调员、领导、负责人、成员、网格员\n"
-    "例如：/invite 成员 housing　/invite 网格员 梨花苑小区"
+    "例如：/invite 成员 住建办　/invite 网格员 梨花苑小区"
 )
 
 
