@@ -35,10 +35,21 @@ class ReportStatus(enum.StrEnum):
     ON_TIME = "on_time"
     LATE = "late"
     MISSING = "missing"
+    # Not submitted, but its deadline has not come yet (a bulletin built mid-month).
+    PENDING = "pending"
 
     @property
     def label(self) -> str:
-        return {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}[self.value]
+        return {
+            "on_time": "按时报送",
+            "late": "逾期报送",
+            "missing": "未报送",
+            "pending": "未到截止时间",
+        }[self.value]
+
+    @property
+    def submitted(self) -> bool:
+        return self in (ReportStatus.ON_TIME, ReportStatus.LATE)
 
 
 class ReportRow(_Dto):
@@ -54,7 +65,7 @@ class ReportRow(_Dto):
 
     @model_validator(mode="after")
     def _submitted_matches_status(self) -> ReportRow:
-        if (self.status is ReportStatus.MISSING) != (self.submitted_at is None):
+        if self.status.submitted != (self.submitted_at is not None):
             raise ValueError("submitted_at must be set exactly when the report was submitted")
         return self
 
@@ -198,6 +209,7 @@ class HeadlineFigures(_Dto):
     reports_on_time: int = Field(ge=0, default=0)
     reports_late: int = Field(ge=0, default=0)
     reports_missing: int = Field(ge=0, default=0)
+    reports_pending: int = Field(ge=0, default=0)
 
     @property
     def on_time_rate(self) -> Decimal | None:
@@ -206,7 +218,9 @@ class HeadlineFigures(_Dto):
 
     @property
     def reports_expected(self) -> int:
-        return self.reports_on_time + self.reports_late + self.reports_missing
+        return (
+            self.reports_on_time + self.reports_late + self.reports_missing + self.reports_pending
+        )
 
 
 class DepartmentTimes(_Dto):

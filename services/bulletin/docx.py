@@ -255,7 +255,9 @@ def _overview(b: Bulletin) -> str:
     if cur.reports_expected:
         parts.append(
             f"应报送月度报告{cur.reports_expected}份，按时报送{cur.reports_on_time}份，"
-            f"逾期报送{cur.reports_late}份，未报送{cur.reports_missing}份。"
+            f"逾期报送{cur.reports_late}份，未报送{cur.reports_missing}份"
+            + (f"，未到截止时间{cur.reports_pending}份" if cur.reports_pending else "")
+            + "。"
         )
     else:
         parts.append("本月无应报送的月度报告。")
@@ -285,9 +287,13 @@ def render_docx(b: Bulletin) -> bytes:
     if b.reports:
         missing = [r for r in b.reports if r.status is ReportStatus.MISSING]
         late = [r for r in b.reports if r.status is ReportStatus.LATE]
-        summary = [f"应报送{len(b.reports)}份，按时{len(b.reports) - len(missing) - len(late)}份"]
+        on_time = [r for r in b.reports if r.status is ReportStatus.ON_TIME]
+        pending = [r for r in b.reports if r.status is ReportStatus.PENDING]
+        summary = [f"应报送{len(b.reports)}份，按时{len(on_time)}份"]
         summary.append(f"逾期{len(late)}份")
         summary.append(f"未报送{len(missing)}份")
+        if pending:
+            summary.append(f"未到截止时间{len(pending)}份")
         text = "，".join(summary) + "。"
         if missing:
             text += "未报送：" + "；".join(f"{r.department}《{r.form}》" for r in missing) + "。"

@@ -609,15 +609,21 @@ async def report_figures(
     )
     submitted: dict[tuple[int, str], Any] = {(r.department_id, r.form_key): r for r in rows}
     out = ReportFigures()
+    # Per form, the departments whose answers can be judged now (for the duties held).
+    judged: dict[str, list[Dept]] = {}
     for form in src.forms.forms:
         owing = _owing(src.forms, active, form.key)
-        if epoch is not None and deadline_of(deadlines, form, w.period).due_at < epoch:
+        due_at = deadline_of(deadlines, form, w.period).due_at
+        if epoch is not None and due_at < epoch:
             owing = []
+        # Mid-month a report due later is owed, not missing; its answers are not in yet.
+        not_yet_due = due_at > w.as_of
+        judged[form.key] = [d for d in owing if not not_yet_due or (d.id, form.key) in submitted]
         if form.required:
             for dept in owing:
                 sub = submitted.get((dept.id, form.key))
                 status = (
-                    ReportStatus.MISSING
+                    (ReportStatus.PENDING if not_yet_due else ReportStatus.MISSING)
                     if sub is None
                     else ReportStatus.LATE
                     if sub.late
@@ -634,7 +640,7 @@ async def report_figures(
                         submitted_by=None if sub is None else sub.display_name,
                     )
                 )
-                if sub is None:
+                if status is ReportStatus.MISSING:
                     out.missing[dept.key] = out.missing.get(dept.key, 0) + 1
         if not details:
             continue
@@ -674,7 +680,7 @@ async def report_figures(
                     out.highlights.append(
                         Highlight(department=dept.name, form=quoted.title, text=text.strip())
                     )
-        out.duties = _form_duties(spec.duties, src.forms, active, submitted)
+        out.duties = _form_duties(spec.duties, src.forms, active, judged, submitted)
     return out
 
 
@@ -682,8 +688,10 @@ def _form_duties(
     duties: Sequence[DutySpec],
     forms: FormsFile,
     depts: Sequence[Dept],
+    judged: dict[str, list[Dept]],
     submitted: dict[tuple[int, str], Any],
 ) -> list[DutyRow]:
+    """Duties read from report answers, for the departments whose report can be judged now."""
     rows = []
     for duty in duties:
         if duty.form is None or duty.question is None:
@@ -695,7 +703,7 @@ def _form_duties(
         expected = duty.expected
         if duty.expected_per is not None:
             expected = sum(1 for d in depts if d.kind == duty.expected_per)
-        for dept in _owing(forms, depts, duty.form):
+        for dept in judged.get(duty.form, []):
             sub = submitted.get((dept.id, duty.form))
             held = _held(
                 question, (sub.answers or {}).get(duty.question) if sub is not None else None
@@ -758,6 +766,7 @@ def _headline(cases: CaseFigures, reports: ReportFigures) -> HeadlineFigures:
         reports_on_time=reports.count(ReportStatus.ON_TIME),
         reports_late=reports.count(ReportStatus.LATE),
         reports_missing=reports.count(ReportStatus.MISSING),
+        reports_pending=reports.count(ReportStatus.PENDING),
     )
 
 

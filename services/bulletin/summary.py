@@ -82,6 +82,7 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
             f"月报：应报{cur.reports_expected}份，按时{cur.reports_on_time}份，"
             f"逾期{cur.reports_late}份，未报送{cur.reports_missing}份"
             + _versus(count_change(cur.reports_missing, _before(prev, "reports_missing")))
+            + (f"，未到截止时间{cur.reports_pending}份" if cur.reports_pending else "")
             + "。"
         )
         missing = [

@@ -420,8 +420,42 @@ async def test_empty_database_and_month_in_progress(engine: AsyncEngine):
         "本通报数据截至12月15日 10:00。",
     ]
     assert b.current.whistled == 0 and b.hazards.oldest_open == [] and b.cases == []
-    assert b.current.reports_missing == 8 and b.talks == []
+    # The reports are due on the 25th: on the 15th they are owed, not yet missing.
+    assert b.current.reports_missing == 0 and b.current.reports_pending == 8 and b.talks == []
     assert b.previous is None
+
+
+async def test_reports_not_yet_due_are_pending_and_their_duties_unjudged(engine: AsyncEngine):
+    """Mid-month, /digest must not call reports due on the 25th missing, nor their duties short."""
+    sessions = make_sessions(engine)
+    async with sessions() as s, s.begin():
+        await sync_org(s, ORG_SOURCES.org, sh(2026, 11, 1, 8))
+        d, _ = await ids(s)
+        wang = await person(s, 3001, "王某", "member", d["community_qianshan"], sh(2026, 11, 2, 9))
+        await add_submission(
+            s,
+            dept_id=d["community_qianshan"],
+            form_key="community_duties",
+            period="2026-12",
+            submitted=sh(2026, 12, 8, 10),
+            by=wang,
+            answers={"inspections": 4},
+        )
+    async with sessions() as s:
+        b = await compute_bulletin(s, sources_with_duties(), DECEMBER, sh(2026, 12, 10, 10))
+    status = {(r.department_key, r.form_key): r.status for r in b.reports}
+    assert status[("community_qianshan", "community_duties")] is ReportStatus.ON_TIME
+    assert status[("community_lihua", "community_duties")] is ReportStatus.PENDING
+    assert (b.current.reports_on_time, b.current.reports_missing) == (1, 0)
+    assert b.current.reports_pending == len(b.reports) - 1
+    # Duties read from a report nobody has filed yet are not judged (no 实0次 on the 10th).
+    assert {d.department_key for d in b.duties} == {"community_qianshan"}
+    summary = render_summary(b)
+    assert "未报送：" not in summary and f"未到截止时间{len(b.reports) - 1}份" in summary
+    texts = [p.text for p in Document(io.BytesIO(render_docx(b))).paragraphs]
+    assert any(
+        t.startswith("应报送8份，按时1份，逾期0份，未报送0份，未到截止时间7份") for t in texts
+    )
 
 
 async def test_reports_due_before_the_bot_started_are_not_missing(engine: AsyncEngine):
@@ -439,6 +473,8 @@ async def test_reports_due_before_the_bot_started_are_not_missing(engine: AsyncE
         )
         december = await compute_bulletin(s, ORG_SOURCES, DECEMBER, AFTER_DECEMBER)
     assert november.reports == [] and november.current.reports_missing == 0
+    # Nor are the duties read from those reports: nobody owed them, so nobody fell short.
+    assert november.duties == []
     # December's deadline came after the start: every required form is owed, and missing.
     assert december.current.reports_missing == len(december.reports) > 0
     assert december.previous is not None and december.previous.reports_missing == 0
