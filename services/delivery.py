@@ -269,6 +269,8 @@ async def chat_unreachable(
             binding.unreachable_reason = f"{reason}：{description}"[:255]
             newly_marked = True
     await session.flush()
+    # The notice first: a coordinator reads why before the forwarded messages that follow it.
+    await _notify_unreachable(session, chat_id, bindings, reason, now)
     rows = list(
         await session.scalars(
             select(OutboxMessage)
@@ -295,7 +297,6 @@ async def chat_unreachable(
         )
         row.status = "rerouted"
         rerouted += 1
-    await _notify_unreachable(session, chat_id, bindings, reason, now)
     return Unreachable(rerouted=rerouted, dropped=dropped, newly_marked=newly_marked)
 
 
