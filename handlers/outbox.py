@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.context import CommandSpec, CustomContext
 from handlers.guards import COORDINATOR, guarded, reply
 from models.dto import PersonInfo
+from services.delivery import TRANSIENT_KINDS, unreachable_reason_text
 from services.outbox_admin import outbox_report
 from services.textsplit import MAX_TEXT, truncate
 from services.timefmt import fmt_datetime
@@ -39,6 +40,16 @@ def _error(text: str | None) -> str:
     return escape((text or "")[:120])
 
 
+def _failure(kind: str | None, error: str | None) -> str:
+    """`无权发送（机器人已被移出该群）`: the office's words where they exist, else Telegram's."""
+    if kind in ("forbidden", "chat_not_found"):
+        return f"{_kind(kind)}（{unreachable_reason_text(error or '')}）"
+    # Outages and migrations say all in their label; Telegram's English adds nothing for people.
+    if kind in TRANSIENT_KINDS or kind == "chat_migrated" or not error:
+        return _kind(kind)
+    return f"{_kind(kind)}（{_error(error)}）"
+
+
 @guarded(roles=COORDINATOR, where="private")
 async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> None:
     """/outbox: counts, the chats with messages waiting (and why), recent failures."""
@@ -56,8 +67,9 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
         for group in report.unreachable:
             title = f"“{escape(group.title)}”" if group.title else ""
             lines.append(
-                f"• {escape(group.department)}{title}：{fmt_datetime(group.since, rt.tz)}起，"
-                f"{_error(group.reason)}。消息已转送协调员和领导小组，重新绑定后恢复。"
+                f"• {escape(group.department)}{title}：{fmt_datetime(group.since, rt.tz)}起无法送达"
+                f"（{unreachable_reason_text(group.reason or '')}），消息暂转送协调员和领导小组。"
+                f"请将机器人拉回该群，并在群内发送 /bind {escape(group.department_key)}。"
             )
     if report.backlog:
         lines.append("\n⏳ 待发送：")
@@ -67,7 +79,7 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
             )
             if chat.last_error_kind:
                 line += (
-                    f"；上次失败：{_kind(chat.last_error_kind)}（{_error(chat.last_error)}），"
+                    f"；上次失败：{_failure(chat.last_error_kind, chat.last_error)}，"
                     f"{fmt_datetime(chat.next_try_at, rt.tz)} 重试"
                 )
             lines.append(line)
@@ -77,7 +89,7 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
             state = "已转送" if failed.status == "rerouted" else "未发送"
             lines.append(
                 f"• {fmt_datetime(failed.at, rt.tz)} {failed.chat}：{state}，"
-                f"{_kind(failed.kind)}（{_error(failed.error)}）"
+                f"{_failure(failed.kind, failed.error)}"
             )
     if not (report.unreachable or report.backlog or report.failed):
         lines.append("\n一切正常：没有待发送或失败的消息。")

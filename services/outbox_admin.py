@@ -41,6 +41,7 @@ class FailedMessage:
 @dataclass(frozen=True)
 class UnreachableGroup:
     department: str
+    department_key: str
     title: str | None
     since: datetime
     reason: str | None
@@ -112,11 +113,15 @@ async def outbox_report(session: AsyncSession, *, limit: int = 8) -> OutboxRepor
     ]
     unreachable = [
         UnreachableGroup(
-            department=name, title=chat.title, since=since, reason=chat.unreachable_reason
+            department=name,
+            department_key=key,
+            title=chat.title,
+            since=since,
+            reason=chat.unreachable_reason,
         )
-        for chat, name, since in (
+        for chat, name, key, since in (
             await session.execute(
-                select(BoundChat, Department.name, BoundChat.unreachable_at)
+                select(BoundChat, Department.name, Department.key, BoundChat.unreachable_at)
                 .join(Department, Department.id == BoundChat.department_id)
                 .where(BoundChat.unbound_at.is_(None), BoundChat.unreachable_at.is_not(None))
                 .order_by(BoundChat.unreachable_at)
