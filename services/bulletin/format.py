@@ -20,7 +20,7 @@ def minutes_text(minutes: float | None) -> str:
         return DASH
     whole = int(Decimal(str(minutes)).quantize(Decimal(1), ROUND_HALF_UP))
     if whole < 1:
-        return "不足1分"
+        return "不足1分钟"
     if whole < 60:
         return f"{whole}分"
     hours, mins = divmod(whole, 60)
