@@ -297,6 +297,8 @@ class Bulletin(_Dto):
     forms: list[FormTable] = Field(default_factory=list)
     # Plain sentences stated before the figures, e.g. that the month precedes the bot's records.
     notes: list[str] = Field(default_factory=list)
+    # The month ended before the bot's first record: its zeros are not facts.
+    before_records: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

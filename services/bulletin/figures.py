@@ -844,4 +844,5 @@ async def compute_bulletin(
         cases=await ledger(session, w, depts),
         forms=reports.forms,
         notes=notes,
+        before_records=before,
     )

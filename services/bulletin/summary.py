@@ -48,6 +48,10 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
     tz = b.zone
     lines = [f"<b>{escape(b.period.label)}消防网格化工作通报</b>"]
     lines.extend(_clip(note, 120) for note in b.notes)
+    if b.before_records:
+        # Nothing was recorded: "no hazards" or "no talks" would read as checked facts.
+        lines.append("如需查看系统启用以来的情况，请发送 /digest 本月。")
+        return "\n".join(lines)
 
     if cur.whistled == 0 and cur.open == 0:
         lines.append(
