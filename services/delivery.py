@@ -327,10 +327,19 @@ async def _notify_unreachable(
             )
         return
     label = await chat_label(session, chat_id)
-    text = (
-        f"【送达异常】无法向{label}发送消息（{reason}），已停止发送。\n"
-        "如需恢复，请联系本人在 Telegram 中打开与机器人的对话并发送 /start。"
-    )
+    # Only what was waiting is dropped; the next message is tried again, so say who can fix it.
+    if chat_id < 0:
+        if reason.startswith("会话不存在"):
+            reason = "该群不存在或机器人已不在群中"
+        text = (
+            f"【送达异常】发往{label}的消息未能送达（{reason}），待发消息已取消。\n"
+            "如该群仍需接收消息，请将机器人重新拉入该群。"
+        )
+    else:
+        text = (
+            f"【送达异常】发往{label}的消息未能送达（{reason}），待发消息已取消。\n"
+            "请联系本人在 Telegram 中打开与机器人的对话并发送 /start，此后的消息即可送达。"
+        )
     await enqueue_to_coordinators(
         session, Outgoing(text=text), now=now, dedupe_key=f"delivery:blocked:{chat_id}"
     )

@@ -40,3 +40,18 @@ async def test_outbox_explains_failures_in_chinese_with_the_way_back(world: Worl
     assert "Telegram 服务器故障" in shown
     for english in ("Forbidden", "kicked", "Bad Gateway"):
         assert english not in shown
+
+
+async def test_blocked_person_and_lost_group_notices_say_what_happens_next(world: World):
+    """A block drops what was waiting, not the person: say so, and who can undo it."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    await w.send(2001, "给张的消息")
+    await w.send(-4009999, "给一个不存在的群")
+    await w.drain()
+
+    blocked, lost = [t for t in w.texts(ADMIN) if t.startswith("【送达异常】")]
+    assert "已停止发送" not in blocked
+    assert "对方已屏蔽机器人" in blocked and "发送 /start，此后的消息即可送达" in blocked
+    assert "本人" not in lost and "请将机器人重新拉入该群" in lost
