@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from telegram import Update
@@ -16,6 +17,8 @@ from services.textsplit import MAX_TEXT, truncate
 from services.timefmt import fmt_datetime
 
 COMMANDS = [CommandSpec("outbox", "发送队列：待发送、失败和不可达的群", COORDINATOR, "private")]
+
+FAILED_LINES = 8
 
 KIND_LABELS = {
     "rate_limited": "限流",
@@ -85,12 +88,15 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
             lines.append(line)
     if report.failed:
         lines.append("\n❌ 最近失败或转送：")
+        # One line per chat and cause (newest first), so a blocked person is one line, not ten.
+        folded: dict[tuple[str, str, str], tuple[datetime, int]] = {}
         for failed in report.failed:
             state = "已转送" if failed.status == "rerouted" else "未发送"
-            lines.append(
-                f"• {fmt_datetime(failed.at, rt.tz)} {failed.chat}：{state}，"
-                f"{_failure(failed.kind, failed.error)}"
-            )
+            key = (failed.chat, state, _failure(failed.kind, failed.error))
+            latest, n = folded.get(key, (failed.at, 0))
+            folded[key] = (latest, n + 1)
+        for (chat, state, cause), (latest, n) in list(folded.items())[:FAILED_LINES]:
+            lines.append(f"• {fmt_datetime(latest, rt.tz)} {chat}：{state} {n} 条，{cause}")
     if not (report.unreachable or report.backlog or report.failed):
         lines.append("\n一切正常：没有待发送或失败的消息。")
     await reply(update, truncate("\n".join(lines), MAX_TEXT))

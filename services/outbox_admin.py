@@ -59,7 +59,9 @@ class OutboxReport:
         return sum(self.counts.get(status, 0) for status in ACTIVE)
 
 
-async def outbox_report(session: AsyncSession, *, limit: int = 8) -> OutboxReport:
+async def outbox_report(
+    session: AsyncSession, *, limit: int = 8, failed_limit: int = 50
+) -> OutboxReport:
     """Counts by status, the chats with the most waiting, the latest failures, unreachable groups."""
     counts = {
         status: int(n)
@@ -99,7 +101,7 @@ async def outbox_report(session: AsyncSession, *, limit: int = 8) -> OutboxRepor
         select(OutboxMessage)
         .where(OutboxMessage.status.in_(("dead", "rerouted")))
         .order_by(OutboxMessage.id.desc())
-        .limit(limit)
+        .limit(failed_limit)
     )
     failed = [
         FailedMessage(

@@ -55,3 +55,18 @@ async def test_blocked_person_and_lost_group_notices_say_what_happens_next(world
     assert "已停止发送" not in blocked
     assert "对方已屏蔽机器人" in blocked and "发送 /start，此后的消息即可送达" in blocked
     assert "本人" not in lost and "请将机器人重新拉入该群" in lost
+
+
+async def test_outbox_folds_repeated_failures_into_one_line(world: World):
+    """Five messages to a person who blocked the bot are one line with a count, not five."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    for n in range(5):
+        await w.send(2001, f"消息{n}")
+    await w.drain()
+
+    await w.admin.send(ADMIN, "/outbox")
+    shown = w.texts(ADMIN)[-1]
+    failed = [line for line in shown.splitlines() if "会话 2001" in line]
+    assert len(failed) == 1 and "未发送 5 条" in failed[0] and "对方已屏蔽机器人" in failed[0]
