@@ -95,8 +95,8 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
             key = (failed.chat, state, _failure(failed.kind, failed.error))
             latest, n = folded.get(key, (failed.at, 0))
             folded[key] = (latest, n + 1)
-        for (chat, state, cause), (latest, n) in list(folded.items())[:FAILED_LINES]:
-            lines.append(f"• {fmt_datetime(latest, rt.tz)} {chat}：{state} {n} 条，{cause}")
+        for (label, state, cause), (latest, n) in list(folded.items())[:FAILED_LINES]:
+            lines.append(f"• {fmt_datetime(latest, rt.tz)} {label}：{state} {n} 条，{cause}")
     if not (report.unreachable or report.backlog or report.failed):
         lines.append("\n一切正常：没有待发送或失败的消息。")
     await reply(update, truncate("\n".join(lines), MAX_TEXT))
