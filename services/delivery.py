@@ -340,8 +340,13 @@ async def _notify_unreachable(
             f"【送达异常】发往{label}的消息未能送达（{reason}），待发消息已取消。\n"
             "请联系本人在 Telegram 中打开与机器人的对话并发送 /start，此后的消息即可送达。"
         )
+    # Once a day at most: a person who blocks the bot again next month is reported again,
+    # and a burst of failed messages makes one notice, not one per message.
     await enqueue_to_coordinators(
-        session, Outgoing(text=text), now=now, dedupe_key=f"delivery:blocked:{chat_id}"
+        session,
+        Outgoing(text=text),
+        now=now,
+        dedupe_key=f"delivery:blocked:{chat_id}:{now:%Y%m%d}",
     )
 
 

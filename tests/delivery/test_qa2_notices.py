@@ -70,3 +70,18 @@ async def test_outbox_folds_repeated_failures_into_one_line(world: World):
     shown = w.texts(ADMIN)[-1]
     failed = [line for line in shown.splitlines() if "会话 2001" in line]
     assert len(failed) == 1 and "未发送 5 条" in failed[0] and "对方已屏蔽机器人" in failed[0]
+
+
+async def test_a_person_blocking_again_another_day_is_reported_again(world: World):
+    """One notice per person and day: a burst makes one, a new block next month another."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    await w.send(2001, "第一条")
+    await w.send(2001, "第二条")
+    await w.drain()
+    assert sum(t.startswith("【送达异常】") for t in w.texts(ADMIN)) == 1
+    w.clock.advance(days=30)
+    await w.send(2001, "一个月后")
+    await w.drain()
+    assert sum(t.startswith("【送达异常】") for t in w.texts(ADMIN)) == 2
