@@ -80,12 +80,17 @@ async def run_demo(
     *,
     say: Callable[[str], None] = print,
     org_path: Path = DEFAULT_ORG,
+    database_url: str | None = None,
 ) -> DemoResult:
-    """Run the scripted month; write the transcript and the bulletin files into `out`."""
+    """Run the scripted month; write the transcript and the bulletin files into `out`.
+
+    By default on a fresh SQLite file in a temporary folder; `database_url` runs it on another
+    (empty) database, e.g. PostgreSQL in the tests.
+    """
     with tempfile.TemporaryDirectory(prefix="firegrid-demo-") as tmp:
         clock = FakeClock(sh(11, 30, 17, 0))
         sim = Simulation(
-            database_url=f"sqlite+aiosqlite:///{tmp}/firegrid.db",
+            database_url=database_url or f"sqlite+aiosqlite:///{tmp}/firegrid.db",
             clock=clock,
             admins=(ADMIN,),
             org_path=org_path,

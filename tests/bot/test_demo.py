@@ -5,14 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
 
 from bot.demo import run_demo
+from tests.support import databases
 
 
-async def test_the_demo_month(tmp_path: Path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_the_demo_month(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    """The same month on SQLite and on PostgreSQL (production's database) ends the same way."""
+    url = None
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_database")
+        if url is None:
+            pytest.skip("PostgreSQL not reachable (see the note at the start of the run)")
+        await databases.pg_truncate(url)
     lines: list[str] = []
-    result = await run_demo(tmp_path, say=lines.append)
+    result = await run_demo(tmp_path, say=lines.append, database_url=url)
 
     # hazards: the urgent one closed after verification, the normal one reopened and still open
     assert sorted(result.cases) == ["QS-2026-0001", "QS-2026-0002"]
