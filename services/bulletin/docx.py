@@ -305,7 +305,7 @@ def render_docx(b: Bulletin) -> bytes:
                     r.department,
                     r.form,
                     r.status.label,
-                    local_text(r.submitted_at, tz),
+                    local_text(r.submitted_at, tz, year=b.period.year),
                     r.submitted_by or DASH,
                 ]
                 for r in b.reports
@@ -371,7 +371,7 @@ def render_docx(b: Bulletin) -> bytes:
                     c.number,
                     c.category,
                     c.area,
-                    local_text(c.whistled_at, tz),
+                    local_text(c.whistled_at, tz, year=b.period.year),
                     minutes_text(c.age_minutes),
                     "、".join(c.pending_departments) or DASH,
                 ]

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from models.bulletin import Bulletin, HeadlineFigures
+from services.timefmt import fmt_datetime
 
 DASH = "—"
 _DIGITS = "零一二三四五六七八九"
@@ -45,17 +46,16 @@ def date_weekday_text(day: date) -> str:
     return f"{date_text(day)}（周{_WEEKDAYS[day.weekday()]}）"
 
 
-def local_text(moment: datetime | None, tz: ZoneInfo) -> str:
-    """`2026-12-01 09:20` in the office's time zone; `—` when absent."""
+def local_text(moment: datetime | None, tz: ZoneInfo, *, year: int | None = None) -> str:
+    """`12月1日 09:20` in the office's time zone (with the year when it is not `year`); `—`."""
     if moment is None:
         return DASH
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return fmt_datetime(moment, tz, year=moment.astimezone(tz).year != year)
 
 
 def short_local_text(moment: datetime, tz: ZoneInfo) -> str:
     """`12月1日 09:20`."""
-    local = moment.astimezone(tz)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return fmt_datetime(moment, tz)
 
 
 def chinese_number(n: int) -> str:

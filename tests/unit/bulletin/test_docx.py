@@ -161,7 +161,7 @@ def test_report_duty_and_hazard_tables(known):
         "千山社区",
         "社区履职情况",
         "逾期报送",
-        "2026-12-27 08:30",
+        "12月27日 08:30",
         "千山社区 李某",
     ]
     duties = table_with_header(doc, "部门", "事项", "应开展")
@@ -179,7 +179,7 @@ def test_report_duty_and_hazard_tables(known):
         "QS-2026-0003",
         "消防通道堵塞",
         "千山社区",
-        "2026-12-02 09:14",
+        "12月2日 09:14",
         "29天6小时",
         "住建办",
     ]
