@@ -275,6 +275,10 @@ def render_docx(b: Bulletin) -> bytes:
     doc.text(f"现将{b.period.label}消防网格化工作情况通报如下。")
     for note in b.notes:
         doc.text(note)
+    if b.before_records:
+        # Nothing was recorded: tables of zeros would read as figures that were checked.
+        doc.text("本月无可通报的业务数据。")
+        return _signed(doc, b)
 
     doc.heading("总体情况")
     doc.text(_overview(b))
@@ -427,6 +431,11 @@ def render_docx(b: Bulletin) -> bytes:
     else:
         doc.text("本月报告未载亮点和先进经验。")
 
+    return _signed(doc, b)
+
+
+def _signed(doc: _Writer, b: Bulletin) -> bytes:
+    """The issuing office and the date, right-aligned at the end; the document as bytes."""
     doc.blank()
     doc.blank()
     doc.right(b.office)

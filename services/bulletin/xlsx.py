@@ -164,6 +164,10 @@ def render_xlsx(b: Bulletin) -> bytes:
     tz = b.zone
     wb = _Book(f"{b.period.label}消防网格化工作台账", b.office)
     taken: set[str] = set()
+    if b.before_records:
+        # Nothing was recorded: sheets of zeros would read as figures that were checked.
+        wb.sheet("说明", ["说明"], [[note] for note in b.notes] or [["本月无业务记录。"]])
+        return wb.bytes()
 
     wb.sheet(
         _safe_title("汇总", taken),
