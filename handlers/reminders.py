@@ -19,19 +19,16 @@ from handlers.router import add_dialog
 from models.dto import PersonInfo
 from services.dialogs import Dialog, clear_dialog, set_dialog
 from services.errors import Refusal
-from services.reminders import (
-    POSTPONE_DATE_HELP,
+from services.reminders.control import remind_now, set_paused
+from services.reminders.dates import POSTPONE_DATE_HELP, parse_day
+from services.reminders.meetings import (
     MeetingInfo,
     MeetingSettled,
     meeting_for,
-    overview,
-    overview_text,
-    parse_day,
     record_held,
     record_postponed,
-    remind_now,
-    set_paused,
 )
+from services.reminders.views import overview, overview_text
 from services.schedule_rules import period_label
 from services.timefmt import fmt_date, fmt_datetime
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from models.orgfile import OrgFile
-from services.reminder_config import ReminderConfigError, compile_rules
+from services.reminders.rules import ReminderConfigError, compile_rules
 from services.yamlfile import compose, line_of, read_source
 
 _PATH_IN_MESSAGE = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)")

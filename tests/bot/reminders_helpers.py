@@ -13,7 +13,7 @@ from bot.simulation import Simulation
 from models.org import Department
 from models.reminders import ReminderOccurrence, ReminderSend
 from scheduler.jobs import run_steps
-from services.reminders import reminders_step
+from services.reminders.tick import reminders_step
 from tests.support.office import bind
 
 SH = ZoneInfo("Asia/Shanghai")

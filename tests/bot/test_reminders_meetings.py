@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.simulation import Simulation
 from models.reminders import ReminderOccurrence
 from services.clock import FakeClock
-from services.reminders import held_meetings
+from services.reminders.meetings import held_meetings
 from tests.bot.reminders_helpers import bind_groups, reminders_in, sh, tick_reminders
 from tests.support.office import ADMIN, invite
 

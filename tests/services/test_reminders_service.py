@@ -16,7 +16,7 @@ from models.reminders import ReminderOccurrence, ReminderSend
 from services.clock import FakeClock
 from services.org_sync import ensure_admins, sync_org
 from services.orgconfig import load_org
-from services.reminders import run_reminders
+from services.reminders.tick import run_reminders
 from services.workdays import WorkdayCalendar
 
 ORG = load_org(DEFAULT_ORG)

@@ -13,9 +13,9 @@ from models.reminder_rules import ReminderKind
 from models.schedule import LeadUnit
 from services.errors import Refusal
 from services.orgconfig import OrgFileError, parse_org
-from services.reminder_config import lead_code, rules_of, target_keys
-from services.reminder_texts import Due, reminder_text
-from services.reminders import parse_day
+from services.reminders.dates import parse_day
+from services.reminders.rules import lead_code, rules_of, target_keys
+from services.reminders.texts import Due, reminder_text
 
 EXAMPLE = DEFAULT_ORG.read_text(encoding="utf-8")
 RULE = """  - key: extra_rule

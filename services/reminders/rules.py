@@ -1,15 +1,25 @@
-"""Compile the org file's reminder rules: parse "when" and lead times, check department names."""
+"""Reminder rules: the org file's `reminders:` compiled (when, lead times, departments), their
+runtime state (since when each counts, paused or not), and the departments they reach.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from models.enums import DepartmentKind
+from models.org import Department
 from models.orgfile import OrgFile
 from models.reminder_rules import ReminderKind, ReminderRuleSpec
+from models.reminders import ReminderRuleState
 from models.schedule import LeadTime, LeadUnit, ScheduleSpec
+from services.errors import Refusal
+from services.reminders.ledger import insert_ignore
 from services.schedule_rules import ScheduleParseError, describe_lead, parse_leads, parse_schedule
 
 
@@ -130,3 +140,59 @@ def target_keys(org: OrgFile, spec: ReminderRuleSpec) -> list[str]:
     """The department keys a rule names, kinds expanded, in org-file order, without repeats."""
     wanted = set(spec.departments)
     return [d.key for d in org.departments if d.key in wanted or d.kind.value in wanted]
+
+
+# -- the departments a rule reaches -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeptRef:
+    """A department as the reminders need it."""
+
+    id: int
+    key: str
+    name: str
+    kind: str
+
+
+async def departments(session: AsyncSession) -> dict[str, DeptRef]:
+    """The active departments by key."""
+    rows = await session.scalars(select(Department).where(Department.active.is_(True)))
+    return {r.key: DeptRef(r.id, r.key, r.name, r.kind) for r in rows}
+
+
+def targets(org: OrgFile, rule: CompiledRule, depts: dict[str, DeptRef]) -> list[DeptRef]:
+    """The active departments a rule reminds, in org-file order."""
+    return [depts[k] for k in target_keys(org, rule.spec) if k in depts]
+
+
+# -- runtime state ----------------------------------------------------------------------------
+
+
+async def rule_states(
+    session: AsyncSession, rules: Sequence[CompiledRule], now: datetime
+) -> tuple[dict[str, ReminderRuleState], bool]:
+    """The state row of every rule (a rule seen for the first time starts counting now), and
+    whether any row was created."""
+    keys = [r.key for r in rules]
+    rows = {r.key: r for r in await session.scalars(select(ReminderRuleState))}
+    missing = [k for k in keys if k not in rows]
+    for key in missing:
+        values = {"key": key, "active_since": now, "checked_until": now}
+        await insert_ignore(session, ReminderRuleState, values, ["key"])
+    if missing:
+        rows = {r.key: r for r in await session.scalars(select(ReminderRuleState))}
+    return rows, bool(missing)
+
+
+def find_rule(org: OrgFile, text: str) -> CompiledRule:
+    """A rule by key or by name; Refusal listing the keys otherwise."""
+    rules = rules_of(org)
+    wanted = text.strip()
+    for rule in rules:
+        if wanted in (rule.key, rule.name):
+            return rule
+    listing = "、".join(r.key for r in rules) or "（无）"
+    raise Refusal(
+        f"未找到提醒规则“{wanted}”。可用的规则代码：{listing}。发送 /reminders 查看详情。"
+    )

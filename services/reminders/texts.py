@@ -1,16 +1,19 @@
-"""What reminder messages say (Simplified Chinese, HTML-escaped office text)."""
+"""What reminder messages say (Simplified Chinese, HTML-escaped office text): the reminder, the
+notes under it once a meeting is settled, and the notices to the coordinators.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from html import escape
+from zoneinfo import ZoneInfo
 
 from models.reminder_rules import ReminderKind
 from models.schedule import LeadTime, LeadUnit
-from services.reminder_config import CompiledRule
+from services.reminders.rules import CompiledRule
 from services.schedule_rules import period_label
-from services.timefmt import fmt_date
+from services.timefmt import fmt_date, fmt_datetime
 
 DATE_LABEL = {
     ReminderKind.MEETING: "时间",
@@ -91,3 +94,36 @@ def held_line(held_on: date, by: str) -> str:
 
 def postponed_line(new_due: Due, by: str) -> str:
     return f"⏸ 已改期至{fmt_due(new_due)}，届时将再次提醒（登记：{escape(by)}）"
+
+
+@dataclass(frozen=True)
+class MissedReminder:
+    """A reminder found too late to send (listed to the coordinators)."""
+
+    rule_name: str
+    department: str
+    period: str
+    fire_at: datetime
+
+
+def missed_text(missed: list[MissedReminder], tz: ZoneInfo) -> str:
+    """The list of reminders not sent because the bot was down too long."""
+    lines = ["【提醒未发送】以下提醒因系统停机，已超过补发时限，未再发送："]
+    for m in missed[:40]:
+        lines.append(
+            f"· {escape(m.department)} · {escape(m.rule_name)}（{period_label(m.period)}），"
+            f"应于{fmt_datetime(m.fire_at, tz)}发送"
+        )
+    if len(missed) > 40:
+        lines.append(f"……另有{len(missed) - 40}条。")
+    lines.append("如仍需发送，请使用 /remind_now 规则代码。")
+    return "\n".join(lines)
+
+
+def missing_year_text(year: int) -> str:
+    return (
+        f"【日历提醒】尚未录入{year}年的法定节假日和调休安排。录入前，{year}年的提醒和截止日"
+        "按周一至周五计算工作日，节假日和调休上班日不会被考虑。\n"
+        "请在国务院办公厅发布放假安排后，将放假日期和调休上班日期填入组织配置文件的 calendar 部分"
+        "（写法见 org.example.yaml），然后重启机器人。"
+    )
