@@ -1,7 +1,8 @@
 """Monthly reports in chat: /report (the form conversation), /status, /reports, /unlock.
 
-Thin adapter: every answer, photo and button goes to services/forms/reports.py, which keeps
-the department's draft in the database; this module only turns views into messages.
+Thin adapter: every answer, photo and button goes to services/forms/conversation.py (one
+transaction per action: the department's draft and the person's dialog), the coordinator
+commands to services/forms/coordinators.py; this module only turns views into messages.
 Conversation diagram: docs/report-conversation.mmd.
 """
 
@@ -33,13 +34,13 @@ from handlers.router import add_dialog
 from models.dto import PersonInfo
 from models.enums import Role
 from models.period import MonthPeriod
-from services.dialogs import Dialog, clear_dialog, set_dialog
+from services.dialogs import Dialog
 from services.errors import Refusal
-from services.forms import reports
-from services.forms.reports import STALE, FormView, Input, config_of
+from services.forms import conversation, coordinators
+from services.forms.conversation import DIALOG, STALE, FormView, Input
+from services.forms.deadlines import config_of, deadline_of, find_form
 from services.people import department_hint, find_department
 
-DIALOG = "report"
 VIEWERS = frozenset({Role.COORDINATOR, Role.LEADER})
 COMMANDS = [
     CommandSpec("report", "填写本部门月度报表（可中断，随时继续）", frozenset(Role), "private"),
@@ -73,66 +74,38 @@ def _text(view: FormView, *, error: bool = True) -> str:
     return "\n\n".join(parts)
 
 
-async def _remember(context: CustomContext, person: PersonInfo, view: FormView) -> None:
-    """Keep (or end) the person's conversation on this report, in the database."""
-    rt = context.rt
-    async with rt.transaction() as session:
-        if view.finished:
-            await clear_dialog(session, person.telegram_user_id, person.telegram_user_id)
-        else:
-            await set_dialog(
-                session,
-                user_id=person.telegram_user_id,
-                chat_id=person.telegram_user_id,
-                kind=DIALOG,
-                step=view.form_key,
-                data={"submission_id": view.submission_id},
-                now=rt.now(),
-            )
-
-
 async def _open(
     context: CustomContext, person: PersonInfo, form_key: str, period: MonthPeriod | None
 ) -> FormView:
     rt = context.rt
     async with rt.transaction() as session:
-        view = await reports.open_form(
+        return await conversation.open_form(
             session, config_of(rt), person, form_key, rt.now(), period=period
         )
-    await _remember(context, person, view)
-    return view
 
 
 @guarded(roles=frozenset(Role), where="private")
 async def report(update: Update, context: CustomContext, person: PersonInfo) -> None:
     """/report [报表]: open the department's form (or list its forms); resumes any draft."""
     rt = context.rt
-    cfg = config_of(rt)
-    if person.department is None:
-        raise Refusal("您尚未归属任何部门，无需填报月度报表。")
-    if context.args:
-        form = reports.find_form(cfg, " ".join(context.args))
-        view = await _open(context, person, form.key, None)
-        await reply(update, _text(view), reply_markup=_keyboard(view))
-        return
     async with rt.transaction() as session:
-        choices = await reports.choices_for(session, cfg, person, rt.now())
-    if not choices:
-        raise Refusal(f"{person.department.name}本月无需填报月度报表。")
-    if len(choices) == 1 and choices[0].editable:
-        choice = choices[0]
-        view = await _open(context, person, choice.form_key, choice.period)
-        await reply(update, _text(view), reply_markup=_keyboard(view))
+        menu = await conversation.start(
+            session, config_of(rt), person, rt.now(), form_text=" ".join(context.args or [])
+        )
+    if isinstance(menu, FormView):
+        await reply(update, _text(menu), reply_markup=_keyboard(menu))
         return
-    lines = [f"{escape(person.department.name)}需填报的月度报表："]
+    lines = [f"{escape(menu.department)}需填报的月度报表："]
     buttons = []
-    for c in choices:
+    for c in menu.choices:
         optional = "" if c.required else "（选报）"
         progress = f" {c.answered}/{c.questions}题" if c.answered else ""
         lines.append(
             f"· {c.period.label}《{escape(c.title)}》{optional}："
             f"{c.state.shown(required=c.required)}{progress}"
         )
+        if not menu.fills:
+            continue  # a grid worker sees where the reports stand, without buttons to open them
         buttons.append(
             [
                 InlineKeyboardButton(
@@ -141,8 +114,9 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
                 )
             ]
         )
-    lines.append("请点击要填写或查看的报表。")
-    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+    lines.append(escape(menu.note))
+    markup = InlineKeyboardMarkup(buttons) if buttons else None
+    await reply(update, "\n".join(lines), reply_markup=markup)
 
 
 async def on_button(update: Update, context: CustomContext) -> None:
@@ -165,7 +139,7 @@ async def on_button(update: Update, context: CustomContext) -> None:
         submission_id, version, action = int(match.group(1)), int(match.group(2)), match.group(3)
         rt = context.rt
         async with rt.transaction() as session:
-            view = await reports.act(
+            view = await conversation.act(
                 session,
                 config_of(rt),
                 person,
@@ -176,7 +150,6 @@ async def on_button(update: Update, context: CustomContext) -> None:
     except Refusal as refusal:
         await query.answer(refusal.message[:190], show_alert=True)
         return
-    await _remember(context, person, view)
     if view.error:
         await query.answer(view.error[:190], show_alert=view.error != STALE)
     else:
@@ -252,8 +225,9 @@ async def _answer(
         raise Refusal("报表会话已失效，请发送 /report 重新打开。")
     rt = context.rt
     async with rt.transaction() as session:
-        view = await reports.act(session, config_of(rt), person, submission_id, given, rt.now())
-    await _remember(context, person, view)
+        view = await conversation.act(
+            session, config_of(rt), person, submission_id, given, rt.now()
+        )
     await reply(update, _text(view), reply_markup=_keyboard(view))
 
 
@@ -278,8 +252,8 @@ async def status(update: Update, context: CustomContext, person: PersonInfo) -> 
     if rest:
         raise Refusal("用法：/status 或 /status 2026-11")
     async with rt.transaction() as session:
-        cells = await reports.board(session, cfg, month, rt.now())
-    for text in reports.board_text(cells, cfg, month, rt.now()):
+        cells = await coordinators.board(session, cfg, month, rt.now())
+    for text in coordinators.board_text(cells, cfg, month, rt.now()):
         await reply(update, text)
 
 
@@ -298,7 +272,7 @@ async def view_reports(update: Update, context: CustomContext, person: PersonInf
             raise Refusal(
                 f"未找到部门“{' '.join(rest)}”。{hint or '可用部门代码或简称，例如 千山社区。'}"
             )
-        pages = await reports.department_report(session, cfg, department, month, rt.now())
+        pages = await coordinators.department_report(session, cfg, department, month, rt.now())
     chat = update.effective_chat
     assert chat is not None
     for page in pages:
@@ -325,9 +299,9 @@ async def unlock(update: Update, context: CustomContext, person: PersonInfo) -> 
         raise Refusal(
             "用法：/unlock 部门 报表 [月份]，例如 /unlock 千山社区 community_duties 2026-11"
         )
-    form = reports.find_form(cfg, rest[1])
+    form = find_form(cfg, rest[1])
     given = len(rest) < len(args)
-    if not given and now < reports.deadline_of(cfg, form, current).due_at:
+    if not given and now < deadline_of(cfg, form, current).due_at:
         # Without a month: the latest month whose deadline has passed.
         month = current.previous()
     async with rt.transaction() as session:
@@ -335,7 +309,7 @@ async def unlock(update: Update, context: CustomContext, person: PersonInfo) -> 
         if department is None:
             hint = await department_hint(session, rest[0])
             raise Refusal(f"未找到部门“{rest[0]}”。{hint or '可用部门代码或简称，例如 千山社区。'}")
-        text = await reports.unlock(session, cfg, person, department, form, month, now)
+        text = await coordinators.unlock(session, cfg, person, department, form, month, now)
     await reply(update, escape(text))
 
 

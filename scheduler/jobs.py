@@ -14,7 +14,7 @@ from telegram.ext import Application, ContextTypes
 
 from services.bulletin.delivery import deliver_month_end
 from services.cases.tick import step as cases_step
-from services.forms.reports import chase_step
+from services.forms.chase import chase_step
 from services.reminders.tick import reminders_step
 from services.runtime import Runtime
 

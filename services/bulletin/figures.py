@@ -50,7 +50,7 @@ from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
 from services.bulletin.format import short_local_text
 from services.forms.answers import format_answer
-from services.forms.reports import ReportConfig, deadline_of
+from services.forms.deadlines import ReportConfig, deadline_of
 from services.workdays import WorkdayCalendar
 
 MEDIAN = Fraction(1, 2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.simulation import Simulation
 from models.period import MonthPeriod
 from models.reports import BoardState
-from services.forms import reports
-from services.forms.reports import config_of
+from services.forms import coordinators
+from services.forms.deadlines import config_of
 from tests.bot.reports.filler import fill
 from tests.bot.reports.helpers import bind, clock_at, member, shanghai
 from tests.support.office import ADMIN, last_text
@@ -68,7 +68,9 @@ async def test_status_board_shows_exactly_the_states(sqlite_url):
         "合计：应报8份，已提交1份，逾期提交0份，填写中0份，未填报0份，逾期未交7份。"
     )
     async with sim.rt.transaction() as s:
-        cells = await reports.board(s, config_of(sim.rt), MonthPeriod(2026, 11), sim.clock.now())
+        cells = await coordinators.board(
+            s, config_of(sim.rt), MonthPeriod(2026, 11), sim.clock.now()
+        )
     states = {(c.department_key, c.form_key): c.state for c in cells if c.required}
     assert states[("community_qianshan", "community_duties")] is BoardState.SUBMITTED
     assert states[("community_lihua", "community_duties")] is BoardState.LATE

@@ -18,9 +18,10 @@ from models.people import Person
 from models.period import MonthPeriod
 from models.reports import ReportChaseMark, ReportSubmission
 from services.errors import Refusal
-from services.forms import reports
+from services.forms import bulletin_read, chase, conversation, deadlines
 from services.forms.config import load_org_forms
-from services.forms.reports import Input, ReportConfig
+from services.forms.conversation import Input
+from services.forms.deadlines import ReportConfig
 from services.org_sync import sync_org
 from services.orgconfig import load_org
 from services.people import person_by_user
@@ -57,7 +58,7 @@ async def _people(engine: AsyncEngine):
 def test_deadline_is_the_25th_or_the_workday_before():
     form = CFG.forms.form("community_duties")
     assert form is not None
-    nov = reports.deadline_of(CFG, form, MonthPeriod(2026, 11))
+    nov = deadlines.deadline_of(CFG, form, MonthPeriod(2026, 11))
     assert nov.due_date.isoformat() == "2026-11-25"
     assert nov.due_at == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # midnight in Shanghai
     assert [f.fire_at.astimezone(TZ).strftime("%m-%d %H:%M") for f in nov.fires] == [
@@ -65,10 +66,12 @@ def test_deadline_is_the_25th_or_the_workday_before():
         "11-25 09:00",
     ]
     # 2026-04-25 is a Saturday: the deadline moves to Friday the 24th.
-    assert reports.deadline_of(CFG, form, MonthPeriod(2026, 4)).due_date.isoformat() == "2026-04-24"
+    assert (
+        deadlines.deadline_of(CFG, form, MonthPeriod(2026, 4)).due_date.isoformat() == "2026-04-24"
+    )
     # 2026-10-25 is a Sunday after National Day: the workday before is Friday the 23rd.
     assert (
-        reports.deadline_of(CFG, form, MonthPeriod(2026, 10)).due_date.isoformat() == "2026-10-23"
+        deadlines.deadline_of(CFG, form, MonthPeriod(2026, 10)).due_date.isoformat() == "2026-10-23"
     )
 
 
@@ -77,7 +80,7 @@ async def test_two_members_racing_create_one_row(engine: AsyncEngine):
 
     async def open_as(person):
         async with sessions() as s, s.begin():
-            return await reports.open_form(s, CFG, person, "police_monthly", NOW)
+            return await conversation.open_form(s, CFG, person, "police_monthly", NOW)
 
     views = await asyncio.gather(open_as(li), open_as(wang))
     assert views[0].submission_id == views[1].submission_id
@@ -88,7 +91,7 @@ async def test_two_members_racing_create_one_row(engine: AsyncEngine):
 async def test_answer_submit_and_refuse_after_deadline(engine: AsyncEngine):
     sessions, li, wang = await _people(engine)
     async with sessions() as s, s.begin():
-        view = await reports.open_form(s, CFG, li, "police_monthly", NOW)
+        view = await conversation.open_form(s, CFG, li, "police_monthly", NOW)
     sid = view.submission_id
     steps = [
         Input(action="done", version=view.version),
@@ -101,37 +104,39 @@ async def test_answer_submit_and_refuse_after_deadline(engine: AsyncEngine):
     ]
     for given in steps:
         async with sessions() as s, s.begin():
-            view = await reports.act(s, CFG, wang, sid, given, NOW)
+            view = await conversation.act(s, CFG, wang, sid, given, NOW)
         assert view.error is None, view.error
     async with sessions() as s, s.begin():
-        stale = await reports.act(s, CFG, li, sid, Input(action="submit", version=0), NOW)
-    assert stale.error == reports.STALE
+        stale = await conversation.act(s, CFG, li, sid, Input(action="submit", version=0), NOW)
+    assert stale.error == conversation.STALE
     async with sessions() as s, s.begin():
-        done = await reports.act(s, CFG, li, sid, Input(action="submit", version=view.version), NOW)
+        done = await conversation.act(
+            s, CFG, li, sid, Input(action="submit", version=view.version), NOW
+        )
     assert done.finished and "已提交" in done.text
     async with sessions() as s:
-        subs = await reports.submissions_of(s, CFG, MonthPeriod(2026, 11))
+        subs = await bulletin_read.submissions_of(s, CFG, MonthPeriod(2026, 11))
     assert [(x.department_key, x.form_key, x.submitted_by, x.late) for x in subs] == [
         ("police_bureau", "police_monthly", "李警官", False)
     ]
     assert subs[0].answers["inspected_units"] == 12 and subs[0].answers["publicity_forms"] is None
     late = NOW + timedelta(days=10)
     async with sessions() as s, s.begin():
-        refused = await reports.act(s, CFG, li, sid, Input(text="1"), late)
+        refused = await conversation.act(s, CFG, li, sid, Input(text="1"), late)
     assert refused.error is not None and "截止" in refused.error and not refused.editable
     outsider = li.model_copy(update={"department": None})
     async with sessions() as s, s.begin():
         with pytest.raises(Refusal, match="尚未归属任何部门"):
-            await reports.act(s, CFG, outsider, sid, Input(text="1"), NOW)
+            await conversation.act(s, CFG, outsider, sid, Input(text="1"), NOW)
 
 
 async def test_chase_marks_each_moment_once(engine: AsyncEngine):
     sessions, _, _ = await _people(engine)
     moment = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
     async with sessions() as s, s.begin():
-        first = await reports.chase(s, CFG, moment)
+        first = await chase.chase(s, CFG, moment)
     async with sessions() as s, s.begin():
-        again = await reports.chase(s, CFG, moment + timedelta(minutes=1))
+        again = await chase.chase(s, CFG, moment + timedelta(minutes=1))
     # No group is bound: each reminder is forwarded to the (absent) coordinators and the
     # leading group, so nothing is queued, but every moment is still marked handled.
     assert first == 0 and again == 0
@@ -139,4 +144,4 @@ async def test_chase_marks_each_moment_once(engine: AsyncEngine):
         marks = list(await s.scalars(select(ReportChaseMark.form_key).order_by(ReportChaseMark.id)))
     assert sorted(marks) == sorted(f.key for f in CFG.forms.forms if f.required)
     async with sessions() as s, s.begin():
-        assert await reports.chase(s, CFG, NOW) == 0  # before any reminder moment
+        assert await chase.chase(s, CFG, NOW) == 0  # before any reminder moment
