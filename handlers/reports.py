@@ -92,7 +92,7 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
         menu = await conversation.start(
             session, config_of(rt), person, rt.now(), form_text=" ".join(context.args or [])
         )
-    if isinstance(menu, FormView):
+    if isinstance(menu, FormView):  # the named form, or the only one open: shown at once
         await reply(update, _text(menu), reply_markup=_keyboard(menu))
         return
     lines = [f"{escape(menu.department)}需填报的月度报表："]
