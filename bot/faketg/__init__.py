@@ -15,7 +15,8 @@ In-process (bot tests)::
         tg.check()                                         # fails if the bot used a missing method
 
 The world (FakeTelegram):
-    user(user_id, first_name, last_name=None, username=None) -> Actor   (private chat id == id)
+    user(user_id, first_name, last_name=None, username=None, *, started=False) -> Actor
+        (private chat id == id; the bot may write there once the person wrote there)
     actor(user_id) -> Actor;  create_group(title, *, supergroup=False, forum=False,
     bot_member=True, bot_admin=False) -> chat_id;  create_topic(chat_id, name) -> thread_id
     await add_bot(chat_id, by=actor) / await remove_bot(chat_id, by=actor)   (my_chat_member)
@@ -58,8 +59,10 @@ Telegram's limits and error texts are kept: text 1..4096 after entity parsing, c
 callback_data 1..64 bytes (BUTTON_DATA_INVALID), HTML validated ("can't parse entities: ..."),
 "message is not modified", "chat not found", "message to be replied not found", 403 kicked or
 blocked, and 403 "bot can't initiate conversation with a user" for a person who has not yet
-written in their private chat with the bot (any message there, e.g. start(), opens it). Any other Bot API method or option raises FakeTelegramGap (an AssertionError, wrapped
-by PTB in NetworkError) and is listed by tg.check().
+written in their private chat with the bot (any message there, e.g. start(), opens it;
+tg.user(..., started=True) for one who did so before the test). Any other Bot API method or
+option raises FakeTelegramGap (an AssertionError, wrapped by PTB in NetworkError) and is
+listed by tg.check().
 """
 
 from typing import TYPE_CHECKING, Any

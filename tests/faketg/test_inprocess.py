@@ -230,7 +230,9 @@ async def test_forbidden_when_kicked_or_blocked(tg, app, seen: Seen):
 async def test_a_person_who_never_wrote_to_the_bot_cannot_be_written_to(tg, app, seen: Seen):
     bob = tg.user(1002, "强", "李")
     group = tg.create_group("住建办工作群")
-    with pytest.raises(Forbidden, match="^Forbidden: bot can't initiate conversation with a user$"):
+    with pytest.raises(
+        Forbidden, match=r"^Forbidden: bot can't initiate conversation with a user$"
+    ):
         await app.bot.send_message(bob.chat_id, "x")
     await bob.send(group, "/echo 群里说话不算")  # being seen in a group does not open the chat
     with pytest.raises(Forbidden, match="can't initiate conversation"):
