@@ -75,6 +75,7 @@ from services.delivery import (
     record_retry,
     release_backoff,
 )
+from services.outage import OutageLog
 from services.runtime import Runtime
 from services.textsplit import MAX_CAPTION, MAX_TEXT, split_text, truncate, visible_length
 
@@ -305,6 +306,8 @@ class Courier:
     batch: int = 200
     max_wait: float = 5.0  # longest pause for a chat's bucket inside one pass
     stats: Counter[str] = field(default_factory=Counter)
+    # A failing pass (the database is down) is retried every second: logged once, not each time.
+    pass_log: OutageLog = field(default_factory=lambda: OutageLog("outbox delivery pass", log))
     _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
     _outage: bool = False
     _stopping: bool = False
@@ -360,12 +363,18 @@ class Courier:
         assert self._wake is not None
         while not self._stopping:
             self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception:
-                log.exception("delivery pass failed; trying again in %.1f s", every)
+            await self.background_pass()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), every)
+
+    async def background_pass(self) -> None:
+        """One pass of the background loop; failing passes are logged at start, minutely, at end."""
+        try:
+            await self.deliver_due()
+        except Exception as exc:
+            self.pass_log.failed(exc, self.rt.now())
+        else:
+            self.pass_log.succeeded(self.rt.now())
 
     # -- one pass -----------------------------------------------------------------------------
 
