@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
 
@@ -63,6 +63,8 @@ class Infra:
     courier: Courier
     background_delivery: bool
     tick_seconds: float
+    # Kept for the process's life, so a step that fails every tick is logged once (and minutely).
+    tick_logs: jobs.TickLogs = field(default_factory=jobs.TickLogs)
 
 
 def infra_of(app: Application) -> Infra:
@@ -136,7 +138,9 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     handlers.router.register_fallbacks(app)
     app.add_error_handler(on_error)
     if opts.scheduler:
-        jobs.install(app, every=settings.firegrid_tick_seconds, after=deliver)
+        jobs.install(
+            app, every=settings.firegrid_tick_seconds, after=deliver, logs=infra_of(app).tick_logs
+        )
     return app
 
 
@@ -155,7 +159,7 @@ async def tick_once(app: Application) -> None:
     """One tick by hand (tests and the demo drive time themselves)."""
     rt = app.bot_data.runtime
     assert rt is not None
-    await jobs.run_steps(rt, rt.now())
+    await jobs.run_steps(rt, rt.now(), logs=infra_of(app).tick_logs)
     await deliver(app)
 
 

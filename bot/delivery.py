@@ -7,6 +7,9 @@ within Telegram's limits (bot/ratelimit.py). What happens on each Bot API answer
     timeout, network, 5xx-> backoff (2 s doubling to 2 min); the pass stops (Telegram is
                             likely down for everyone); the first success afterwards makes every
                             backed-off row due again, so an outage ends in per-chat order
+    403 can't initiate,  -> a person who has not opened the private chat yet: the row is held
+    400 chat not found      (the chat waits behind it, others go on) until they send /start;
+      (private chat)        no failure notice, /outbox shows it
     403 Forbidden        -> chat unreachable, department re-routed, coordinators told once
     400 migrated         -> binding and queue moved to the supergroup, row resent once
     other 400            -> dead, coordinators told once per kind of error
@@ -63,6 +66,8 @@ from services.delivery import (
     chat_unreachable,
     claim,
     due_heads,
+    hold_until_started,
+    never_started,
     notify_error_kind,
     reclaim,
     record_dead,
@@ -70,6 +75,7 @@ from services.delivery import (
     record_retry,
     release_backoff,
 )
+from services.outage import OutageLog
 from services.runtime import Runtime
 from services.textsplit import MAX_CAPTION, MAX_TEXT, split_text, truncate, visible_length
 
@@ -91,6 +97,7 @@ class Outcome(StrEnum):
     DEAD = "dead"
     REROUTED = "rerouted"
     MOVED = "moved"  # chat migrated: resent to the new id
+    HELD = "held"  # the person has not opened the chat yet: waits for their /start
     SKIPPED = "skipped"  # another worker had it
 
 
@@ -299,6 +306,8 @@ class Courier:
     batch: int = 200
     max_wait: float = 5.0  # longest pause for a chat's bucket inside one pass
     stats: Counter[str] = field(default_factory=Counter)
+    # A failing pass (the database is down) is retried every second: logged once, not each time.
+    pass_log: OutageLog = field(default_factory=lambda: OutageLog("outbox delivery pass", log))
     _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
     _outage: bool = False
     _stopping: bool = False
@@ -354,12 +363,18 @@ class Courier:
         assert self._wake is not None
         while not self._stopping:
             self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception:
-                log.exception("delivery pass failed; trying again in %.1f s", every)
+            await self.background_pass()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), every)
+
+    async def background_pass(self) -> None:
+        """One pass of the background loop; failing passes are logged at start, minutely, at end."""
+        try:
+            await self.deliver_due()
+        except Exception as exc:
+            self.pass_log.failed(exc, self.rt.now())
+        else:
+            self.pass_log.succeeded(self.rt.now())
 
     # -- one pass -----------------------------------------------------------------------------
 
@@ -618,6 +633,16 @@ class Courier:
                 )
             self._log(job, "chat_migrated", detail, "; resending" if again else "; gave up")
             return Outcome.MOVED if again else Outcome.DEAD
+        if isinstance(exc, Forbidden | BadRequest) and never_started(job.chat_id, detail):
+            async with self.rt.transaction() as session:
+                await hold_until_started(session, job.id, worker=self.worker, description=detail)
+            # Expected at first start (FIREGRID_ADMINS before their /start): not a warning.
+            log.info(
+                "chat %s has not been opened by its person yet (row %s): held until /start",
+                job.chat_id,
+                job.id,
+            )
+            return Outcome.HELD
         gone = isinstance(exc, BadRequest) and "chat not found" in detail.lower()
         if isinstance(exc, Forbidden) or gone:
             async with self.rt.transaction() as session:

@@ -12,6 +12,7 @@ from handlers.guards import COORDINATOR, current_person, display_name, guarded, 
 from handlers.menus import publish_coordinator_menu
 from models.dto import PersonInfo
 from models.enums import ROLE_LABELS, Role
+from services.delivery import release_held
 from services.errors import Refusal
 from services.invitations import INVITE_USAGE, create_invite, redeem_invite
 from services.people import list_people, remove_person
@@ -70,14 +71,21 @@ async def start(update: Update, context: CustomContext) -> None:
     if chat.type != Chat.PRIVATE:
         await reply(update, "请在与本机器人的私聊中发送 /start。")
         return
+    rt = context.rt
+    # Telegram lets the bot write here only from now on: what waited for this is due now.
+    async with rt.transaction() as session:
+        released = await release_held(session, chat_id=chat.id, now=rt.now())
+    waiting = f"\n\n此前有 {released} 条消息因您尚未与机器人对话而暂存，现按原顺序发送给您。"
+    note = waiting if released else ""
     code = context.args[0] if context.args else None
     if not code:
         person = await current_person(update, context)
         if person is None:
-            await reply(update, GREETING)
+            await reply(update, GREETING + note)
         else:
             await reply(
-                update, f"您好，您已登记。\n{describe(person)}\n\n发送 /help 查看可用命令。"
+                update,
+                f"您好，您已登记。\n{describe(person)}\n\n发送 /help 查看可用命令。{note}",
             )
             if person.role == Role.COORDINATOR:
                 await publish_coordinator_menu(context.bot, context.bot_data.commands, user.id)
@@ -85,7 +93,6 @@ async def start(update: Update, context: CustomContext) -> None:
     if len(code) > 64 or not code.isalnum():
         await reply(update, "邀请码无效。请向协调员重新索取邀请链接。")
         return
-    rt = context.rt
     try:
         async with rt.transaction() as session:
             person = await redeem_invite(
@@ -101,7 +108,7 @@ async def start(update: Update, context: CustomContext) -> None:
         return
     await reply(
         update,
-        f"登记成功，欢迎！\n{describe(person)}\n\n{help_text(context, person, Chat.PRIVATE)}",
+        f"登记成功，欢迎！\n{describe(person)}\n\n{help_text(context, person, Chat.PRIVATE)}{note}",
     )
     if person.role == Role.COORDINATOR:
         await publish_coordinator_menu(context.bot, context.bot_data.commands, user.id)

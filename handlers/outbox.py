@@ -65,6 +65,8 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
         f"待发送 {report.waiting} 条 · 已发送 {counts.get('sent', 0)} 条 · "
         f"失败 {counts.get('dead', 0)} 条 · 已转送 {counts.get('rerouted', 0)} 条",
     ]
+    if report.held:
+        lines.append(f"（其中 {report.held} 条等待对方首次私聊机器人）")
     if report.unreachable:
         lines.append("\n⚠️ 无法送达的工作群：")
         for group in report.unreachable:
@@ -80,7 +82,9 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
             line = (
                 f"• {chat.chat}：{chat.waiting} 条，最早 {fmt_datetime(chat.oldest_at, rt.tz)} 入队"
             )
-            if chat.last_error_kind:
+            if chat.held:
+                line += "；等待对方首次私聊机器人：对方发送 /start 后按原顺序送达"
+            elif chat.last_error_kind:
                 line += (
                     f"；上次失败：{_failure(chat.last_error_kind, chat.last_error)}，"
                     f"{fmt_datetime(chat.next_try_at, rt.tz)} 重试"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
@@ -15,6 +16,7 @@ from telegram.ext import Application, ContextTypes
 from services.bulletin.delivery import deliver_month_end
 from services.cases.tick import step as cases_step
 from services.forms.chase import chase_step
+from services.outage import OutageLog, is_connection_error
 from services.reminders.tick import reminders_step
 from services.runtime import Runtime
 
@@ -27,21 +29,63 @@ AfterTick = Callable[[Application], Awaitable[object]]
 STEPS: list[Step] = [cases_step, chase_step, reminders_step, deliver_month_end]
 
 
-async def run_steps(rt: Runtime, now: datetime, steps: Sequence[Step] | None = None) -> None:
-    """Run every step once; a failing step is logged and does not stop the others."""
+@dataclass
+class TickLogs:
+    """How failing steps are logged across ticks: once when it starts, minutely, once at the end.
+
+    A lost database fails every step of every tick: that is one outage (`database`), not four
+    tracebacks a tick. Any other error is its step's own (`of(step)`), so a bug in one step is
+    still named with its traceback, once.
+    """
+
+    database: OutageLog = field(default_factory=lambda: OutageLog("scheduler tick (database)", log))
+    steps: dict[str, OutageLog] = field(default_factory=dict)
+
+    def of(self, step: Step) -> OutageLog:
+        name = getattr(step, "__qualname__", repr(step))
+        found = self.steps.get(name)
+        if found is None:
+            found = self.steps[name] = OutageLog(f"tick step {name}", log)
+        return found
+
+
+async def run_steps(
+    rt: Runtime,
+    now: datetime,
+    steps: Sequence[Step] | None = None,
+    logs: TickLogs | None = None,
+) -> None:
+    """Run every step once; a failing step is logged (see TickLogs) and does not stop the others."""
+    logs = logs or TickLogs()
+    database_down = False
     for step in STEPS if steps is None else steps:
         try:
             await step(rt, now)
-        except Exception:
-            log.exception("tick step %s failed", getattr(step, "__qualname__", step))
+        except Exception as exc:
+            if not is_connection_error(exc):
+                logs.of(step).failed(exc, now)
+            elif not database_down:  # one attempt per tick, however many steps it stopped
+                database_down = True
+                logs.database.failed(exc, now)
+        else:
+            logs.of(step).succeeded(now)
+    if not database_down:
+        logs.database.succeeded(now)
 
 
-def install(app: Application, *, every: float, after: AfterTick | None = None) -> None:
+def install(
+    app: Application,
+    *,
+    every: float,
+    after: AfterTick | None = None,
+    logs: TickLogs | None = None,
+) -> None:
     """Schedule the tick on PTB's JobQueue (the job only calls services; rows hold the state)."""
+    tick_logs = logs or TickLogs()
 
     async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         rt: Runtime = context.application.bot_data.runtime  # type: ignore[attr-defined]
-        await run_steps(rt, rt.now())
+        await run_steps(rt, rt.now(), logs=tick_logs)
         if after is not None:
             await after(context.application)
 

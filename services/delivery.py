@@ -24,6 +24,11 @@ from models.people import Person
 from services.outbox import Button, Outgoing, enqueue_to_coordinators, enqueue_to_department
 
 ACTIVE = ("pending", "sending")
+# A person who has not yet opened their private chat with the bot cannot be written to: their
+# rows wait as `held` (keeping their place at the head of that chat) until they send /start.
+HELD = "held"
+QUEUED = (*ACTIVE, HELD)
+NOT_STARTED = "not_started"
 EDIT_KINDS = ("edit_text", "edit_markup")
 # Error kinds that say nothing about the message itself: Telegram or the network was unwell.
 TRANSIENT_KINDS = ("timeout", "network", "server_error", "rate_limited", "unexpected")
@@ -38,10 +43,13 @@ class Head:
 
 
 async def due_heads(session: AsyncSession, now: datetime, limit: int = 200) -> list[Head]:
-    """Rows that may be sent now: due, pending, and the oldest active row of their chat."""
+    """Rows that may be sent now: due, pending, and the oldest queued row of their chat.
+
+    A held row stays its chat's oldest, so nothing overtakes it: the chat waits, others go on.
+    """
     oldest = (
         select(func.min(OutboxMessage.id))
-        .where(OutboxMessage.status.in_(ACTIVE))
+        .where(OutboxMessage.status.in_(QUEUED))
         .group_by(OutboxMessage.chat_id)
     )
     rows = await session.execute(
@@ -159,6 +167,53 @@ async def record_dead(
     row.last_error_kind = kind[:32]
     row.last_error = error[:500]
     return True
+
+
+def never_started(chat_id: int, description: str) -> bool:
+    """Telegram's answer for a person who has not yet opened the private chat with the bot.
+
+    403 "bot can't initiate conversation with a user" (the bot has seen the person, e.g. in a
+    group) or 400 "chat not found" (it never has) — for a private chat (positive id) both mean
+    "not yet", not "never": the person may send /start at any time.
+    """
+    lowered = description.lower()
+    return chat_id > 0 and ("can't initiate conversation" in lowered or "chat not found" in lowered)
+
+
+async def hold_until_started(
+    session: AsyncSession, row_id: int, *, worker: str, description: str
+) -> bool:
+    """Park a row until its person sends /start (release_held); the rows behind it wait too."""
+    row = await _mine(session, row_id, worker)
+    if row is None:
+        return False
+    row.status = HELD
+    row.claimed_by = None
+    row.last_error_kind = NOT_STARTED
+    row.last_error = description[:500]
+    return True
+
+
+async def release_held(session: AsyncSession, *, chat_id: int, now: datetime) -> int:
+    """The person opened the chat: what waited for it is due now, in id order.
+
+    Returns how many messages had been waiting for this (the held row and those behind it),
+    0 when nothing was held.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == HELD)
+        .values(status="pending", not_before=now, last_error_kind=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
+        return 0
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(ACTIVE))
+    )
+    return int(waiting or 0)
 
 
 async def release_backoff(session: AsyncSession, now: datetime) -> int:

@@ -121,6 +121,16 @@ async def coordinator_chat_ids(session: AsyncSession) -> list[int]:
     return list(rows)
 
 
+async def leader_chat_ids(session: AsyncSession) -> list[int]:
+    """Private chats of every active member of the leading group (领导小组成员)."""
+    rows = await session.scalars(
+        select(Person.telegram_user_id)
+        .where(Person.role == Role.LEADER, Person.active.is_(True))
+        .order_by(Person.id)
+    )
+    return list(rows)
+
+
 async def leading_group_chat(session: AsyncSession) -> BoundChat | None:
     """The leading group's bound group, if any."""
     dept_id = await session.scalar(
@@ -140,7 +150,11 @@ async def enqueue_to_coordinators(
     include_leading_group: bool = False,
     not_before: datetime | None = None,
 ) -> list[int]:
-    """Send to every coordinator's private chat (and the leading group's chat if asked)."""
+    """Send to every coordinator's private chat, and if asked to the leading group.
+
+    The leading group is its bound group; without a reachable one, each leader privately
+    (never both, so a leader gets each message once).
+    """
     ids: list[int] = []
     targets: list[tuple[int, int | None]] = [
         (cid, None) for cid in await coordinator_chat_ids(session)
@@ -149,6 +163,8 @@ async def enqueue_to_coordinators(
         chat = await leading_group_chat(session)
         if chat is not None:
             targets.append((chat.chat_id, chat.thread_id))
+        else:
+            targets.extend((cid, None) for cid in await leader_chat_ids(session))
     for chat_id, thread_id in targets:
         key = f"{dedupe_key}:{chat_id}" if dedupe_key else None
         row_id = await enqueue(
@@ -174,7 +190,8 @@ async def enqueue_to_department(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
 ) -> int | None:
-    """Send to the department's group; without a reachable group, to coordinators and leaders.
+    """Send to the department's group; without a reachable group, to coordinators and leaders
+    (the leading group's group, or each leader privately when it has none).
 
     Returns the row id of the message to the department's own group, or None when it had to be
     forwarded (or was a duplicate).

@@ -12,7 +12,7 @@ from models.chats import BoundChat
 from models.org import Department
 from models.outbox import OutboxMessage
 from services.clock import ensure_utc
-from services.delivery import ACTIVE, chat_label
+from services.delivery import HELD, QUEUED, chat_label
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class ChatBacklog:
     next_try_at: datetime
     last_error_kind: str | None
     last_error: str | None
+    # The person has not opened the private chat yet: nothing goes until their /start.
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,12 @@ class OutboxReport:
     backlog: list[ChatBacklog]
     failed: list[FailedMessage]
     unreachable: list[UnreachableGroup]
+    # Waiting rows of chats whose person has not opened the chat yet (held, and those behind).
+    held: int = 0
 
     @property
     def waiting(self) -> int:
-        return sum(self.counts.get(status, 0) for status in ACTIVE)
+        return sum(self.counts.get(status, 0) for status in QUEUED)
 
 
 async def outbox_report(
@@ -77,7 +81,7 @@ async def outbox_report(
                 func.min(OutboxMessage.created_at),
                 func.min(OutboxMessage.id),
             )
-            .where(OutboxMessage.status.in_(ACTIVE))
+            .where(OutboxMessage.status.in_(QUEUED))
             .group_by(OutboxMessage.chat_id)
             .order_by(func.count().desc(), func.min(OutboxMessage.id))
             .limit(limit)
@@ -95,6 +99,7 @@ async def outbox_report(
                 next_try_at=head.not_before,
                 last_error_kind=head.last_error_kind,
                 last_error=head.last_error,
+                held=head.status == HELD,
             )
         )
     dead_rows = await session.scalars(
@@ -130,4 +135,12 @@ async def outbox_report(
             )
         ).all()
     ]
-    return OutboxReport(counts=counts, backlog=backlog, failed=failed, unreachable=unreachable)
+    held_chats = select(OutboxMessage.chat_id).where(OutboxMessage.status == HELD)
+    held = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status.in_(QUEUED), OutboxMessage.chat_id.in_(held_chats))
+    )
+    return OutboxReport(
+        counts=counts, backlog=backlog, failed=failed, unreachable=unreachable, held=int(held or 0)
+    )

@@ -15,7 +15,8 @@ In-process (bot tests)::
         tg.check()                                         # fails if the bot used a missing method
 
 The world (FakeTelegram):
-    user(user_id, first_name, last_name=None, username=None) -> Actor   (private chat id == id)
+    user(user_id, first_name, last_name=None, username=None, *, started=False) -> Actor
+        (private chat id == id; the bot may write there once the person wrote there)
     actor(user_id) -> Actor;  create_group(title, *, supergroup=False, forum=False,
     bot_member=True, bot_admin=False) -> chat_id;  create_topic(chat_id, name) -> thread_id
     await add_bot(chat_id, by=actor) / await remove_bot(chat_id, by=actor)   (my_chat_member)
@@ -43,7 +44,7 @@ Faults (tg.faults), each optionally per method (name, names or SEND_METHODS) and
 `times` calls (None: until removed); without `method` any call matches, getUpdates included:
     rate_limit(retry_after=1)  -> 429, PTB raises RetryAfter
     server_error(status=502)   -> NetworkError;  timeout() -> TimedOut;  network_error()
-    forbidden(description=KICKED_FROM_GROUP | BLOCKED_BY_USER) -> Forbidden
+    forbidden(description=KICKED_FROM_GROUP | BLOCKED_BY_USER | NOT_STARTED) -> Forbidden
     bad_request(description);  outage(on=True, kind=FaultKind.NETWORK);  remove(f); clear()
     timeout/network_error/server_error(delivered=True): the call takes effect, the answer is lost.
     hits: every failed call.
@@ -57,8 +58,11 @@ above; `server.stop()`. `python -m bot.faketg.server --port N` runs one alone.
 Telegram's limits and error texts are kept: text 1..4096 after entity parsing, caption 1024,
 callback_data 1..64 bytes (BUTTON_DATA_INVALID), HTML validated ("can't parse entities: ..."),
 "message is not modified", "chat not found", "message to be replied not found", 403 kicked or
-blocked. Any other Bot API method or option raises FakeTelegramGap (an AssertionError, wrapped
-by PTB in NetworkError) and is listed by tg.check().
+blocked, and 403 "bot can't initiate conversation with a user" for a person who has not yet
+written in their private chat with the bot (any message there, e.g. start(), opens it;
+tg.user(..., started=True) for one who did so before the test). Any other Bot API method or
+option raises FakeTelegramGap (an AssertionError, wrapped by PTB in NetworkError) and is
+listed by tg.check().
 """
 
 from typing import TYPE_CHECKING, Any
@@ -69,6 +73,7 @@ from bot.faketg.faults import (
     BLOCKED_BY_USER,
     KICKED_FROM_GROUP,
     KICKED_FROM_SUPERGROUP,
+    NOT_STARTED,
     SEND_METHODS,
     Fault,
     FaultKind,
@@ -105,6 +110,7 @@ __all__ = [
     "BLOCKED_BY_USER",
     "KICKED_FROM_GROUP",
     "KICKED_FROM_SUPERGROUP",
+    "NOT_STARTED",
     "SEND_METHODS",
     "Actor",
     "ApiCall",

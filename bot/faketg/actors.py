@@ -268,6 +268,9 @@ class Actor:
             if self.record.blocked_bot == blocked:
                 return
             self.record.blocked_bot = blocked
+            if not blocked:
+                # Telegram's "Restart" after unblocking opens the private chat again.
+                self.record.started_bot = True
             chat = self.world.chat(self.chat_id)
             old, new = (
                 (BotStatus.MEMBER, BotStatus.KICKED)

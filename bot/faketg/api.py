@@ -111,6 +111,8 @@ class BotApi:
             assert chat.user is not None
             if chat.user.blocked_bot:
                 raise forbidden("bot was blocked by the user")
+            if not chat.user.started_bot:
+                raise forbidden("bot can't initiate conversation with a user")
         elif chat.bot_status is BotStatus.KICKED:
             raise forbidden(f"bot was kicked from the {chat.kind.value} chat")
         elif chat.bot_status is BotStatus.LEFT:

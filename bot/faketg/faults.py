@@ -20,6 +20,7 @@ SEND_METHODS: frozenset[str] = frozenset(
 KICKED_FROM_GROUP = "Forbidden: bot was kicked from the group chat"
 KICKED_FROM_SUPERGROUP = "Forbidden: bot was kicked from the supergroup chat"
 BLOCKED_BY_USER = "Forbidden: bot was blocked by the user"
+NOT_STARTED = "Forbidden: bot can't initiate conversation with a user"
 
 
 class FaultKind(StrEnum):

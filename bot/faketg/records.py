@@ -46,6 +46,9 @@ class UserRecord:
     is_bot: bool = False
     language_code: str | None = None
     blocked_bot: bool = False
+    # Telegram lets a bot write to a person only after that person opened the private chat
+    # (pressed Start, i.e. sent /start, or wrote anything there): until then 403.
+    started_bot: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Telegram's User object."""

@@ -173,8 +173,14 @@ class FakeTelegram:
         username: str | None = None,
         *,
         language_code: str | None = "zh-hans",
+        started: bool = False,
     ) -> Actor:
-        """Create (or get) a person and their private chat with the bot (chat id == user id)."""
+        """Create (or get) a person and their private chat with the bot (chat id == user id).
+
+        As in Telegram, the bot cannot write to the person (403 "bot can't initiate
+        conversation with a user") until they write in that chat (start() or any message);
+        `started=True` says they did so before the test began (no update is sent).
+        """
         from bot.faketg.actors import Actor
 
         with self._lock:
@@ -189,6 +195,8 @@ class FakeTelegram:
                 )
                 self.users[user_id] = record
                 self.chats[user_id] = ChatRecord(id=user_id, kind=ChatKind.PRIVATE, user=record)
+            if started:
+                record.started_bot = True
             return Actor(self, record)
 
     def actor(self, user_id: int) -> Actor:
@@ -554,6 +562,9 @@ class FakeTelegram:
                 **fields,
             )
             chat.next_message_id += 1
+            if chat.kind is ChatKind.PRIVATE and chat.user is sender:
+                # The person's first message in the private chat opens it for the bot.
+                sender.started_bot = True
             self._messages[(chat.id, message.message_id)] = message
             self._order.append(message)
             self._by_chat.setdefault(chat.id, []).append(message)

@@ -50,7 +50,7 @@ async def start(sqlite_url: str, at: datetime, org_path: Path = DEFAULT_ORG) -> 
         database_url=sqlite_url, clock=FakeClock(at), admins=(ADMIN,), org_path=org_path
     )
     await sim.start()
-    sim.tg.user(ADMIN, "王", "协调")
+    sim.tg.user(ADMIN, "王", "协调", started=True)
     return sim
 
 

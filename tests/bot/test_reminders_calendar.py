@@ -146,7 +146,7 @@ async def test_a_year_of_2026_follows_the_official_calendar_across_restarts(sqli
     clock = FakeClock(sh(2025, 12, 31, 23, 0))
     sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
     await sim.start()
-    coord = sim.tg.user(ADMIN, "王", "协调")
+    coord = sim.tg.user(ADMIN, "王", "协调", started=True)
     groups = await bind_groups(sim, coord)
     await sim.tick()
 
@@ -209,7 +209,7 @@ async def test_three_day_outage_sends_what_is_in_grace_and_lists_the_rest(sqlite
     clock = FakeClock(sh(2026, 11, 28, 11, 0))
     sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
     await sim.start()
-    coord = sim.tg.user(ADMIN, "王", "协调")
+    coord = sim.tg.user(ADMIN, "王", "协调", started=True)
     groups = await bind_groups(sim, coord)
     await sim.tick()
     before = {key: len(reminders_in(sim, chat)) for key, chat in groups.items()}

@@ -223,7 +223,7 @@ async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, 
     clock = FakeClock(sh(2026, 11, 16, 9, 0))
     sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
     await sim.start()
-    coord = sim.tg.user(ADMIN, "王", "协调")
+    coord = sim.tg.user(ADMIN, "王", "协调", started=True)
     police = (await bind_groups(sim, coord, ("police_bureau",)))["police_bureau"]
     await tick_reminders(sim)
     assert not any(m.text.startswith("【日历提醒】") for m in sim.tg.bot_messages(ADMIN))

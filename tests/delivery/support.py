@@ -48,7 +48,7 @@ class World:
         self.pacing = FakePacing(wall=clock)
         self.tg = FakeTelegram(enforce_limits=limits, clock=self.pacing.monotonic)
         self.apps: list[Application] = []
-        self.admin = self.tg.user(ADMIN, "王", "协调")
+        self.admin = self.tg.user(ADMIN, "王", "协调", started=True)
 
     async def start(self, *, rate_limiter: bool = True) -> Application:
         settings = load_settings(

@@ -105,7 +105,7 @@ def world():
 
 async def test_sigkill_at_many_points_loses_nothing(world, sqlite_url: str, tmp_path: Path):
     tg, server = world
-    people = [tg.user(5000 + i, f"成员{i}").record.id for i in range(40)]
+    people = [tg.user(5000 + i, f"成员{i}", started=True).record.id for i in range(40)]
     groups = [tg.create_group(f"工作群{i}") for i in range(20)]
     expected = await fill_outbox(sqlite_url, people + groups)
     env = {

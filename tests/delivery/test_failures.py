@@ -25,7 +25,10 @@ def notices(w: World) -> list[str]:
 
 async def test_429_retries_the_same_row_later_while_other_chats_carry_on(world: World):
     w = world
-    p, q = w.tg.user(2001, "甲").record.id, w.tg.user(2002, "乙").record.id
+    p, q = (
+        w.tg.user(2001, "甲", started=True).record.id,
+        w.tg.user(2002, "乙", started=True).record.id,
+    )
     first = await w.send(p, "甲1")
     await w.send(p, "甲2")
     await w.send(q, "乙1")
@@ -56,7 +59,10 @@ async def test_transient_errors_back_off_and_keep_per_chat_order(
     world: World, kind: FaultKind, expected: str
 ):
     w = world
-    p, q = w.tg.user(2001, "甲").record.id, w.tg.user(2002, "乙").record.id
+    p, q = (
+        w.tg.user(2001, "甲", started=True).record.id,
+        w.tg.user(2002, "乙", started=True).record.id,
+    )
     first = await w.send(p, "一")
     await w.send(p, "二")
     await w.send(q, "三")
@@ -74,7 +80,7 @@ async def test_transient_errors_back_off_and_keep_per_chat_order(
 
 async def test_a_ten_minute_outage_loses_nothing_and_ends_in_order(world: World):
     w = world
-    people = [w.tg.user(2100 + i, f"甲{i}").record.id for i in range(4)]
+    people = [w.tg.user(2100 + i, f"甲{i}", started=True).record.id for i in range(4)]
     groups = [w.tg.create_group(f"群{i}") for i in range(3)]
     chats = people + groups
     w.tg.faults.outage(True)
@@ -222,7 +228,7 @@ async def test_a_row_that_migrates_twice_is_given_up(world: World):
 
 async def test_other_400s_are_dead_at_once_and_told_once_per_kind(world: World):
     w = world
-    p = w.tg.user(2001, "甲").record.id
+    p = w.tg.user(2001, "甲", started=True).record.id
     group = w.tg.create_group("普通群")
     bad1 = await w.send(p, "<foo>坏标签</foo>")
     await w.send(p, "<bar>又一个坏标签</bar>")
@@ -246,7 +252,7 @@ async def test_other_400s_are_dead_at_once_and_told_once_per_kind(world: World):
 
 async def test_a_send_whose_answer_was_lost_is_repeated_exactly_once(world: World):
     w = world
-    p = w.tg.user(2001, "甲").record.id
+    p = w.tg.user(2001, "甲", started=True).record.id
     w.tg.faults.timeout(chat_id=p, times=1, delivered=True)
     await w.send(p, "可能重复")
     await w.send(p, "之后")
@@ -259,7 +265,7 @@ async def test_each_failure_is_logged_once_with_chat_and_kind(
     world: World, caplog: pytest.LogCaptureFixture
 ):
     w = world
-    p = w.tg.user(2001, "甲").record.id
+    p = w.tg.user(2001, "甲", started=True).record.id
     w.tg.faults.server_error(chat_id=p, times=1)
     await w.send(p, "x")
     with caplog.at_level(logging.WARNING, logger="firegrid.delivery"):

@@ -11,7 +11,7 @@ from tests.delivery.support import World
 
 async def test_rows_go_out_in_per_chat_order_with_ids_recorded(any_world: World):
     w = any_world
-    people = [w.tg.user(2000 + i, f"成员{i}").record.id for i in range(3)]
+    people = [w.tg.user(2000 + i, f"成员{i}", started=True).record.id for i in range(3)]
     group = w.tg.create_group("住建办工作群")
     expected: dict[int, list[str]] = {}
     for n in range(4):
@@ -45,8 +45,8 @@ async def test_a_dedupe_key_makes_the_second_insert_a_no_op(any_world: World):
 
 async def test_a_busy_private_chat_waits_its_turn_while_others_carry_on(world: World):
     w = world
-    busy = w.tg.user(2001, "忙").record.id
-    others = [w.tg.user(2100 + i, f"甲{i}").record.id for i in range(20)]
+    busy = w.tg.user(2001, "忙", started=True).record.id
+    others = [w.tg.user(2100 + i, f"甲{i}", started=True).record.id for i in range(20)]
     for n in range(5):
         await w.send(busy, f"忙{n}")
     for chat in others:
@@ -114,7 +114,7 @@ async def test_buttons_and_replies_reach_telegram(world: World):
 
 async def test_a_direct_reply_and_the_outbox_share_one_budget(world: World):
     w = world
-    person = w.tg.user(2500, "李").record.id
+    person = w.tg.user(2500, "李", started=True).record.id
     await w.send(person, "队列消息")
     await w.app.bot.send_message(person, "直接回复")  # waits in the shared limiter
     slept_before = w.pacing.slept

@@ -14,12 +14,12 @@ async def test_outbox_lists_backlog_failures_and_unreachable_groups(world: World
     await w.bind("housing", housing, "住建办工作群")
     await w.tg.remove_bot(housing, by=w.admin)
     await w.to_department("housing", "派遣")
-    slow = w.tg.user(2001, "赵").record.id
+    slow = w.tg.user(2001, "赵", started=True).record.id
     w.tg.faults.server_error(chat_id=slow, times=None)
     await w.send(slow, "等待中的消息一")
     await w.send(slow, "等待中的消息二")
     await w.send(2002, "<oops>坏标签")
-    w.tg.user(2002, "钱")
+    w.tg.user(2002, "钱", started=True)
     for _ in range(6):
         await w.deliver()
         await w.pacing.sleep(3)

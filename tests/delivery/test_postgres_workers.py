@@ -48,7 +48,7 @@ async def test_skip_locked_hands_a_held_row_to_nobody_else(pg_world: World):
 
 async def test_two_workers_share_the_queue_and_send_each_row_once_in_order(pg_world: World):
     w = pg_world
-    chats = [w.tg.user(2000 + n, f"成员{n}").record.id for n in range(40)]
+    chats = [w.tg.user(2000 + n, f"成员{n}", started=True).record.id for n in range(40)]
     for n in range(5):
         for chat in chats:
             await w.send(chat, f"第{n}条")

@@ -43,7 +43,7 @@ def http_bot(server: FakeTelegramServer, read_timeout: float = 5.0) -> Bot:
 
 
 async def test_a_real_bot_sends_and_polls_over_http(world, server):
-    alice = world.user(1001, "丽", "王")
+    alice = world.user(1001, "丽", "王", started=True)
     async with http_bot(server) as bot:
         assert bot.username == "firegrid_bot"
         sent = await bot.send_message(alice.chat_id, "<b>通知</b>", parse_mode="HTML")
@@ -61,7 +61,7 @@ async def test_a_real_bot_sends_and_polls_over_http(world, server):
 
 
 async def test_faults_over_http(world, server):
-    alice = world.user(1001, "丽", "王")
+    alice = world.user(1001, "丽", "王", started=True)
     async with http_bot(server, read_timeout=0.3) as bot:
         world.faults.rate_limit(4, method="sendMessage")
         with pytest.raises(RetryAfter) as caught:

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.faketg import (
     BLOCKED_BY_USER,
+    NOT_STARTED,
     SEND_METHODS,
     CallbackAnswer,
     FakeRequest,
@@ -83,7 +84,7 @@ async def test_a_press_can_be_answered_only_once(tg, app):
 
 
 async def test_telegram_limits_give_telegrams_400s(tg, app):
-    alice = tg.user(1001, "丽", "王")
+    alice = tg.user(1001, "丽", "王", started=True)
     bot, chat = app.bot, alice.chat_id
 
     with pytest.raises(BadRequest, match=r"^Message is too long$"):
@@ -128,7 +129,7 @@ async def test_telegram_limits_give_telegrams_400s(tg, app):
 
 
 async def test_html_and_plain_text_are_both_kept(tg, app):
-    alice = tg.user(1001, "丽", "王")
+    alice = tg.user(1001, "丽", "王", started=True)
     await app.bot.send_message(
         alice.chat_id,
         "<b>【紧急】</b> &lt;梨花苑&gt; <a href='https://t.me/x'>链接</a>",
@@ -143,7 +144,7 @@ async def test_html_and_plain_text_are_both_kept(tg, app):
 
 
 async def test_rate_limit_raises_retry_after_then_passes(tg, app):
-    alice = tg.user(1001, "丽", "王")
+    alice = tg.user(1001, "丽", "王", started=True)
     fault = tg.faults.rate_limit(5, method="sendMessage", chat_id=alice.chat_id)
     with pytest.raises(RetryAfter) as caught:
         await app.bot.send_message(alice.chat_id, "x")
@@ -154,7 +155,7 @@ async def test_rate_limit_raises_retry_after_then_passes(tg, app):
 
 
 async def test_faults_filter_by_method_and_chat_and_count(tg, app):
-    alice, bob = tg.user(1001, "丽", "王"), tg.user(1002, "强", "李")
+    alice, bob = tg.user(1001, "丽", "王", started=True), tg.user(1002, "强", "李", started=True)
     tg.faults.server_error(method=SEND_METHODS, chat_id=alice.chat_id, times=2)
     for _ in range(2):
         with pytest.raises(NetworkError, match="Bad Gateway"):
@@ -166,7 +167,7 @@ async def test_faults_filter_by_method_and_chat_and_count(tg, app):
 
 
 async def test_timeouts_and_network_errors_in_process(tg, app):
-    alice = tg.user(1001, "丽", "王")
+    alice = tg.user(1001, "丽", "王", started=True)
     tg.faults.timeout(method="sendMessage")
     with pytest.raises(TimedOut):
         await app.bot.send_message(alice.chat_id, "lost")
@@ -183,7 +184,7 @@ async def test_timeouts_and_network_errors_in_process(tg, app):
 
 
 async def test_outage_fails_every_call_until_switched_off(tg, app):
-    alice = tg.user(1001, "丽", "王")
+    alice = tg.user(1001, "丽", "王", started=True)
     tg.faults.outage(on=True)
     for call in (app.bot.get_me(), app.bot.send_message(alice.chat_id, "x")):
         with pytest.raises(NetworkError):
@@ -224,6 +225,26 @@ async def test_forbidden_when_kicked_or_blocked(tg, app, seen: Seen):
     tg.faults.forbidden(BLOCKED_BY_USER, chat_id=alice.chat_id)
     with pytest.raises(Forbidden, match="blocked"):
         await app.bot.send_message(alice.chat_id, "x")
+
+
+async def test_a_person_who_never_wrote_to_the_bot_cannot_be_written_to(tg, app, seen: Seen):
+    bob = tg.user(1002, "强", "李")
+    group = tg.create_group("住建办工作群")
+    with pytest.raises(
+        Forbidden, match=r"^Forbidden: bot can't initiate conversation with a user$"
+    ):
+        await app.bot.send_message(bob.chat_id, "x")
+    await bob.send(group, "/echo 群里说话不算")  # being seen in a group does not open the chat
+    with pytest.raises(Forbidden, match="can't initiate conversation"):
+        await app.bot.send_message(bob.chat_id, "x")
+
+    await bob.start()
+    await app.bot.send_message(bob.chat_id, "现在可以了")
+    assert tg.bot_messages(bob.chat_id)[-1].text == "现在可以了"
+    assert tg.user(1003, "芳", "张", started=True).record.started_bot  # opened before the test
+    tg.faults.forbidden(NOT_STARTED, chat_id=bob.chat_id, times=1)
+    with pytest.raises(Forbidden, match="can't initiate"):
+        await app.bot.send_message(bob.chat_id, "x")
 
 
 async def test_migrated_group_answers_chat_migrated(tg, app):
@@ -389,7 +410,7 @@ async def test_limits_mode_answers_429_like_telegram():
         now[0] += 2
         await app.bot.send_message(groups[0], "等待后")
 
-        alice = tg.user(1001, "丽", "王")
+        alice = tg.user(1001, "丽", "王", started=True)
         await app.bot.send_message(alice.chat_id, "一")
         with pytest.raises(RetryAfter):
             await app.bot.send_message(alice.chat_id, "二")
