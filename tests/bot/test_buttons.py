@@ -1,0 +1,82 @@
+"""Buttons and ids through the real bot: forged numbers are refused politely on both databases,
+and nothing changes (issue 11, defect 3)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.simulation import Simulation
+from models.dialogs import DialogState
+from models.people import Person
+from services.clock import FakeClock
+from tests.support.office import ADMIN, invite, last_text
+
+GRID = 3001
+SORRY = "系统处理该请求时出现问题"
+
+
+async def _state(sim: Simulation) -> tuple[int, list[tuple[int, str, str]]]:
+    """Active people, and every open conversation (who, kind, step)."""
+    async with sim.rt.transaction() as s:
+        active = await s.scalar(
+            select(func.count()).select_from(Person).where(Person.active.is_(True))
+        )
+        dialogs = (
+            await s.execute(
+                select(DialogState.user_id, DialogState.kind, DialogState.step).order_by(
+                    DialogState.user_id
+                )
+            )
+        ).all()
+    return int(active or 0), [tuple(d) for d in dialogs]
+
+
+async def test_forged_ids_get_a_polite_answer_and_change_nothing(
+    db_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+):
+    sim = Simulation(database_url=db_url, clock=clock, admins=(ADMIN,))
+    await sim.start()
+    tg = sim.tg
+    coord = tg.user(ADMIN, "协调员")
+    await coord.send(ADMIN, "/start")
+    grid = await invite(sim, coord, GRID, "网格员", "梨花苑小区", role="网格员")
+    # The grid worker is at the area question, where `wh:area:<id>` is the expected button.
+    await grid.send(GRID, "吹哨")
+    await grid.press(GRID, "消防通道堵塞")
+    assert "请选择隐患所在区域" in last_text(sim, GRID)
+    before = await _state(sim)
+    caplog.clear()
+
+    presses = [
+        (grid, GRID, "wh:area:²"),  # "²".isdigit() is True, int("²") raises
+        (grid, GRID, "wh:area:99999999999"),  # beyond PostgreSQL's integer
+        (grid, GRID, "c:ack:²:7"),
+        (coord, ADMIN, "c:ack:99999999999:7"),
+        (coord, ADMIN, "c:vok:99999999999999999999"),  # beyond SQLite's 64 bits
+        (coord, ADMIN, "rem:held:99999999999"),
+        (coord, ADMIN, "rem:held:99999999999999999999"),
+        (coord, ADMIN, "rp:a:999999999999:1:back"),
+        (coord, ADMIN, "rp:a:1:1:opt:²"),
+    ]
+    for actor, chat, data in presses:
+        message = tg.last_message(chat)
+        answer = await actor.press_data(chat, message.message_id, data)
+        assert answer is not None and answer.text, f"{data}: unanswered"
+        assert answer.show_alert and "失效" in answer.text, f"{data}: {answer.text}"
+        assert SORRY not in answer.text
+
+    for command in ["/remove ²", "/remove 99999999999", "/remove 99999999999999999999"]:
+        await coord.send(ADMIN, command)
+        answer = last_text(sim, ADMIN)
+        assert answer.startswith("用法：/remove 人员编号"), f"{command}: {answer}"
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert await _state(sim) == before
+    # The conversation still takes the real button.
+    await grid.press(GRID, "梨花苑小区")
+    assert "详细地址" in last_text(sim, GRID)
+    await sim.stop()
