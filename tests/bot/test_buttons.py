@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.simulation import Simulation
+from models.cases import CaseDepartment, CaseEvent
 from models.dialogs import DialogState
 from models.people import Person
 from services.clock import FakeClock
+from tests.cases.botoffice import GRID, open_office
 from tests.support.office import ADMIN, invite, last_text
 
-GRID = 3001
 SORRY = "系统处理该请求时出现问题"
 
 
@@ -32,6 +33,17 @@ async def _state(sim: Simulation) -> tuple[int, list[tuple[int, str, str]]]:
             )
         ).all()
     return int(active or 0), [tuple(d) for d in dialogs]
+
+
+async def _cases(sim: Simulation) -> tuple[list[tuple[int, str]], int]:
+    """The departments' parts in cases and the number of events: a refusal leaves them alone."""
+    async with sim.rt.transaction() as s:
+        parts = [
+            (r.id, r.status)
+            for r in await s.scalars(select(CaseDepartment).order_by(CaseDepartment.id))
+        ]
+        events = await s.scalar(select(func.count()).select_from(CaseEvent))
+    return parts, int(events or 0)
 
 
 async def test_forged_ids_get_a_polite_answer_and_change_nothing(
@@ -79,4 +91,32 @@ async def test_forged_ids_get_a_polite_answer_and_change_nothing(
     # The conversation still takes the real button.
     await grid.press(GRID, "梨花苑小区")
     assert "详细地址" in last_text(sim, GRID)
+    await sim.stop()
+
+
+async def test_a_grid_worker_pressing_report_for_duty_hears_what_grid_workers_do(
+    sqlite_url: str, clock: FakeClock
+):
+    """Defect 10: /whoami shows the grid worker in 千山社区, so "仅限千山社区成员" misled."""
+    sim = Simulation(database_url=sqlite_url, clock=clock)
+    office = await open_office(sim)
+    await office.grid.send(GRID, "/whoami")
+    assert "所属部门：千山社区" in last_text(sim, GRID)
+    await office.whistle()
+    await office.coord.send(ADMIN, "/case_add QS-2026-0001 千山社区")
+    await sim.tick()
+    before = await _cases(sim)
+    for key in ("community_qianshan", "housing"):
+        card = office.card(key)
+        answer = await office.grid.press(office.groups[key], "报到", message_id=card.message_id)
+        assert answer is not None and answer.show_alert
+        assert answer.text == "报到由责任部门的部门成员或负责人操作；网格员负责吹哨上报和核查。"
+    assert await _cases(sim) == before
+    # A member of another department still hears whose button it is.
+    member = office.actors[4004]
+    card = office.card("community_qianshan")
+    answer = await member.press(
+        office.groups["community_qianshan"], "报到", message_id=card.message_id
+    )
+    assert answer is not None and "该按钮仅限千山社区成员操作" in answer.text
     await sim.stop()
