@@ -18,7 +18,7 @@ from telegram.ext import Application, CommandHandler
 
 from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
-from handlers.guards import COORDINATOR, guarded, reply, thread_of
+from handlers.guards import COORDINATOR, guarded, in_group, reply, thread_of
 from handlers.router import add_dialog
 from handlers.whistle import WHISTLERS, keyboard
 from models.case_dto import CaseView
@@ -30,7 +30,7 @@ from services.cases import cards
 from services.cases import lifecycle as lc
 from services.cases.draft import MAX_DESCRIPTION, MAX_PHOTOS
 from services.cases.env import CaseEnv
-from services.cases.queries import case_timeline, my_cases, open_for_chat
+from services.cases.queries import case_timeline, my_cases, open_for_chat, shown_in_group
 from services.dialogs import Dialog, clear_dialog, get_dialog, set_dialog
 from services.errors import Refusal
 from services.outbox import Button
@@ -378,14 +378,32 @@ async def _triage(
 
 @guarded(roles=ALL_ROLES, where="any")
 async def case_command(update: Update, context: CustomContext, person: PersonInfo) -> None:
-    """/case <number>: the case and its whole timeline."""
+    """/case <number>: the case and its whole timeline (in a group: only that group's cases)."""
     args = context.args or []
     if len(args) != 1:
         raise Refusal("用法：/case 案件编号，例如 /case QS-2026-0042")
+    chat = update.effective_chat
+    assert chat is not None
     rt = context.rt
     async with rt.transaction() as session:
         view, events = await case_timeline(session, actor=person, number=args[0])
-    await reply(update, cards.timeline_text(view, events, rt.tz, rt.now()))
+        here = not in_group(update) or await shown_in_group(
+            session, view, chat_id=chat.id, thread_id=thread_of(update)
+        )
+    text = cards.timeline_text(view, events, rt.tz, rt.now())
+    if here:
+        await reply(update, text)
+        return
+    # Another department's group, or an unbound one: names and actions stay out of it.
+    elsewhere = f"{view.number} 的记录只在相关部门的工作群和私聊中显示"
+    if await _private(context, person, text, []):
+        await reply(update, f"{elsewhere}，已私聊发送给您。")
+    else:
+        await reply(
+            update,
+            f"{elsewhere}。您尚未与本机器人私聊：请先私聊本机器人发送 /start，"
+            f"再发送 /case {view.number}。",
+        )
 
 
 @guarded(roles=WHISTLERS)

@@ -120,3 +120,44 @@ async def test_a_grid_worker_pressing_report_for_duty_hears_what_grid_workers_do
     )
     assert answer is not None and "该按钮仅限千山社区成员操作" in answer.text
     await sim.stop()
+
+
+async def test_case_timeline_stays_out_of_other_departments_groups(
+    sqlite_url: str, clock: FakeClock
+):
+    """Defect 7: /case in another department's group or an unbound group showed names and
+    actions to everyone there; now only the case's departments' groups (and the coordinators'
+    and leading group's) show it, and the person gets it privately elsewhere."""
+    sim = Simulation(database_url=sqlite_url, clock=clock)
+    office = await open_office(sim)
+    tg = sim.tg
+    await office.whistle()  # 千山派出所 and 住建办
+    await sim.tick()
+    member = office.actors[4002]  # 住建办: entitled to read the case
+    await member.send(member.id, "/start")
+    stray = tg.create_group("闲聊群")
+
+    for group in (office.groups["fire_brigade"], stray):
+        before = tg.count_messages(member.id, from_bot=True)
+        await member.send(group, "/case QS-2026-0001")
+        note = last_text(sim, group)
+        assert note == "QS-2026-0001 的记录只在相关部门的工作群和私聊中显示，已私聊发送给您。"
+        assert tg.count_messages(member.id, from_bot=True) == before + 1
+        private = last_text(sim, member.id)
+        assert "吹哨上报" in private and "李某" in private
+    for message in tg.chat_view(office.groups["fire_brigade"]) + tg.chat_view(stray):
+        assert "李某" not in message.text and "吹哨上报" not in message.text
+
+    # In a group of a department on the case, and in the leading group's: shown there.
+    for actor, key in ((member, "housing"), (office.coord, "leading_group")):
+        await actor.send(office.groups[key], "/case QS-2026-0001")
+        assert "吹哨上报" in last_text(sim, office.groups[key])
+
+    # Someone the bot cannot write to privately is told how to read it.
+    await member.block_bot()
+    await member.send(stray, "/case QS-2026-0001")
+    assert last_text(sim, stray) == (
+        "QS-2026-0001 的记录只在相关部门的工作群和私聊中显示。您尚未与本机器人私聊："
+        "请先私聊本机器人发送 /start，再发送 /case QS-2026-0001。"
+    )
+    await sim.stop()
