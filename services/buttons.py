@@ -5,12 +5,14 @@ change here must keep decoding the old form):
 
     <feature>:<action>[:<value>...]      ASCII only, at most 64 bytes (Telegram's limit)
 
-| feature | data                                   | values                                     |
-| ------- | -------------------------------------- | ------------------------------------------ |
-| cases   | c:ack:<case>:<dept>  c:res:<case>:<dept>  c:tri:<case>:<dept>  c:vok:<case>  c:vno:<case>  c:rsub  c:rcan |
-| whistle | wh:cancel wh:cat:<key> wh:area:<area> wh:skip wh:pdone wh:urg:<0|1> wh:dup:<add|new> wh:sub wh:edit wh:ed:<field|back> |
-| meeting | rem:held:<occ> rem:post:<occ> rem:hd:<occ>:<YYYYMMDD> rem:pd:<occ>:<YYYYMMDD>               |
-| reports | rp:o:<form key>:<YYYY-MM>  rp:a:<submission>:<version>:<form action, e.g. opt:2, edit:fires, back> |
+    cases    c:ack:<case>:<dept>  c:res:<case>:<dept>  c:tri:<case>:<dept>
+             c:vok:<case>  c:vno:<case>  c:rsub  c:rcan
+    whistle  wh:cancel  wh:cat:<category key>  wh:area:<area>  wh:skip  wh:pdone
+             wh:urg:<0|1>  wh:dup:<add|new>  wh:sub  wh:edit  wh:ed:<field|back>
+    meeting  rem:held:<occurrence>  rem:post:<occurrence>
+             rem:hd:<occurrence>:<YYYYMMDD>  rem:pd:<occurrence>:<YYYYMMDD>
+    reports  rp:o:<form key>:<YYYY-MM>
+             rp:a:<submission>:<version>:<the form's action: opt:2, del:0, edit:<key>, back, ...>
 
 Ids are ASCII digits within their column's range (services/ids.py), keys and months match a
 strict ASCII pattern, and anything else decodes to None: the button guard

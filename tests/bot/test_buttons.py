@@ -4,15 +4,23 @@ and nothing changes (issue 11, defect 3)."""
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 import pytest
 from sqlalchemy import func, select
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.simulation import Simulation
+from handlers.buttons import button_guard
+from handlers.context import CustomContext
 from models.cases import CaseDepartment, CaseEvent
 from models.dialogs import DialogState
+from models.dto import PersonInfo
 from models.people import Person
+from services.buttons import Codec, Id
 from services.clock import FakeClock
+from services.errors import Refusal
 from tests.cases.botoffice import GRID, open_office
 from tests.support.office import ADMIN, invite, last_text
 
@@ -82,8 +90,8 @@ async def test_forged_ids_get_a_polite_answer_and_change_nothing(
 
     for command in ["/remove ²", "/remove 99999999999", "/remove 99999999999999999999"]:
         await coord.send(ADMIN, command)
-        answer = last_text(sim, ADMIN)
-        assert answer.startswith("用法：/remove 人员编号"), f"{command}: {answer}"
+        said = last_text(sim, ADMIN)
+        assert said.startswith("用法：/remove 人员编号"), f"{command}: {said}"
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
@@ -109,7 +117,7 @@ async def test_a_grid_worker_pressing_report_for_duty_hears_what_grid_workers_do
     for key in ("community_qianshan", "housing"):
         card = office.card(key)
         answer = await office.grid.press(office.groups[key], "报到", message_id=card.message_id)
-        assert answer is not None and answer.show_alert
+        assert answer is not None and answer.show_alert and answer.text is not None
         assert answer.text == "报到由责任部门的部门成员或负责人操作；网格员负责吹哨上报和核查。"
     assert await _cases(sim) == before
     # A member of another department still hears whose button it is.
@@ -118,7 +126,7 @@ async def test_a_grid_worker_pressing_report_for_duty_hears_what_grid_workers_do
     answer = await member.press(
         office.groups["community_qianshan"], "报到", message_id=card.message_id
     )
-    assert answer is not None and "该按钮仅限千山社区成员操作" in answer.text
+    assert answer is not None and "该按钮仅限千山社区成员操作" in (answer.text or "")
     await sim.stop()
 
 
@@ -160,4 +168,63 @@ async def test_case_timeline_stays_out_of_other_departments_groups(
         "QS-2026-0001 的记录只在相关部门的工作群和私聊中显示。您尚未与本机器人私聊："
         "请先私聊本机器人发送 /start，再发送 /case QS-2026-0001。"
     )
+    await sim.stop()
+
+
+class Probe(StrEnum):
+    QUIET = "quiet"  # the handler forgets to answer
+    LATE = "late"  # the handler answers, then refuses
+
+
+PROBE = Codec("probe", {Probe.QUIET: (Id(),), Probe.LATE: ()})
+
+
+async def test_the_guard_answers_every_press_once_and_only_lets_decoded_ones_through(
+    sqlite_url: str, clock: FakeClock
+):
+    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
+    await sim.start()
+    tg = sim.tg
+    seen: list[tuple[str, int]] = []
+
+    async def quiet(update: Update, context: CustomContext, person: PersonInfo, press) -> None:
+        seen.append((person.display_name, press.id(0)))
+
+    async def late(update: Update, context: CustomContext, person: PersonInfo, press) -> None:
+        await press.answer("已收到")
+        raise Refusal("但未能办理")
+
+    guard = button_guard(
+        PROBE, {Probe.QUIET: quiet, Probe.LATE: late}, stale="按钮已失效", where="private"
+    )
+
+    async def first(update: Update, context: CustomContext) -> None:
+        await guard(update, context)
+        raise ApplicationHandlerStop  # the features' handlers (group 0) never see a probe
+
+    sim.app.add_handler(CallbackQueryHandler(first, pattern=PROBE.pattern), group=-1)
+    coord = tg.user(ADMIN, "协调员")
+    await coord.send(ADMIN, "/start")
+    message = tg.last_message(ADMIN).message_id
+
+    answer = await coord.press_data(ADMIN, message, "probe:quiet:5")
+    assert answer is not None and answer.text is None  # answered, silently, by the guard
+    assert seen == [("协调员", 5)]
+    answer = await coord.press_data(ADMIN, message, "probe:late")
+    assert answer is not None and answer.text == "已收到"
+    assert last_text(sim, ADMIN) == "但未能办理"  # the popup was spent: said in the chat
+    for data in ("probe:quiet:²", "probe:quiet", "probe:late:1", "probe:zzz"):
+        answer = await coord.press_data(ADMIN, message, data)
+        assert answer is not None and answer.text == "按钮已失效", data
+    stranger = tg.user(9001, "路人")
+    await stranger.send(stranger.id, "/start")
+    answer = await stranger.press_data(
+        stranger.id, tg.last_message(stranger.id).message_id, "probe:quiet:6"
+    )
+    assert answer is not None and "尚未登记" in (answer.text or "")
+    group = tg.create_group("某群")
+    await coord.send(group, "/whoami")
+    answer = await coord.press_data(group, tg.last_message(group).message_id, "probe:quiet:7")
+    assert answer is not None and answer.text == "请在与本机器人的私聊中使用该命令。"
+    assert seen == [("协调员", 5)]
     await sim.stop()

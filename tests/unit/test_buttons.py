@@ -151,6 +151,19 @@ def test_ids_typed_in_commands():
     assert parse_id(str(INT_MAX)) == INT_MAX
     assert parse_id(str(BIGINT_MAX), maximum=BIGINT_MAX) == BIGINT_MAX
     assert parse_id("0", minimum=0) == 0
-    for text in ["²", "٣", "0", "01", "-1", "+1", " 1", "1 ", "1.0", "", str(INT_MAX + 1), "9" * 40]:
+    for text in [
+        "²",
+        "٣",
+        "0",
+        "01",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        "1.0",
+        "",
+        str(INT_MAX + 1),
+        "9" * 40,
+    ]:
         assert parse_id(text) is None, text
     assert parse_id(str(BIGINT_MAX + 1), maximum=BIGINT_MAX) is None
