@@ -14,7 +14,7 @@ from models.org import Area, Department
 from models.people import Person
 from services.errors import Refusal
 
-_NUMBER = re.compile(r"^\s*([A-Za-z]{1,6})-([0-9]{4})-([0-9]{1,6})\s*$")
+_NUMBER = re.compile(r"^\s*([A-Za-z]{1,6})-(\d{4})-(\d{1,6})\s*$")
 
 
 async def area_label(session: AsyncSession, area_id: int) -> str:
