@@ -1,8 +1,9 @@
 """Case buttons (报到, 处置完成, 核查, triage) and commands (/case, /mycases, /open, coordinators').
 
-Callback data carries ids only: `c:ack:<case>:<dept>`, `c:res:<case>:<dept>`, `c:vok:<case>`,
-`c:vno:<case>`, `c:tri:<case>:<dept>`, `c:rsub`, `c:rcan`. Every press is re-checked in the
-database by the service, answered, and refused with the reason when it is not allowed.
+Buttons are declared once (services/buttons.py CASE: `c:ack:<case>:<dept>`, ...) and reach
+these handlers through the button guard (handlers/buttons.py), decoded and with the person.
+Every press is re-checked in the database by the service, answered, and refused with the
+reason when it is not allowed.
 """
 
 from __future__ import annotations
@@ -13,29 +14,23 @@ from html import escape
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
-from handlers.guards import (
-    COORDINATOR,
-    NOT_REGISTERED,
-    current_person,
-    guarded,
-    refuse,
-    reply,
-    thread_of,
-)
+from handlers.guards import COORDINATOR, guarded, in_group, reply, thread_of
 from handlers.router import add_dialog
 from handlers.whistle import WHISTLERS, keyboard
 from models.case_dto import CaseView
 from models.cases import CaseStatus
 from models.dto import PersonInfo
 from models.enums import Role
+from services.buttons import CASE, CaseAction
 from services.cases import cards
 from services.cases import lifecycle as lc
 from services.cases.draft import MAX_DESCRIPTION, MAX_PHOTOS
 from services.cases.env import CaseEnv
-from services.cases.queries import case_timeline, my_cases, open_for_chat
+from services.cases.queries import case_timeline, my_cases, open_for_chat, shown_in_group
 from services.dialogs import Dialog, clear_dialog, get_dialog, set_dialog
 from services.errors import Refusal
 from services.outbox import Button
@@ -56,14 +51,9 @@ COMMANDS = [
 RESOLVE_DIALOG = "case_resolve"
 REOPEN_DIALOG = "case_reopen"
 STALE = "该按钮已失效或无法识别，请按最新消息操作。"
-
-
-def _ids(parts: list[str], count: int) -> list[int]:
-    """`count` positive integer ids after the action; forged or stale data is refused."""
-    values = parts[2:]
-    if len(values) != count or not all(v.isdigit() and len(v) <= 12 for v in values):
-        raise Refusal(STALE)
-    return [int(v) for v in values]
+CasePress = Press[CaseAction]
+SUBMIT_NOTE = Button("提交", CASE.encode(CaseAction.RESOLVE_SUBMIT))
+CANCEL_NOTE = Button("取消", CASE.encode(CaseAction.RESOLVE_CANCEL))
 
 
 async def _drop_buttons(update: Update) -> None:
@@ -86,76 +76,45 @@ async def _private(
     return True
 
 
-async def on_button(update: Update, context: CustomContext) -> None:
-    """Any case button: decode the ids, call one use case, answer the press."""
-    query, chat = update.callback_query, update.effective_chat
-    if query is None or chat is None:
-        return
-    person = await current_person(update, context)
-    if person is None:
-        await refuse(update, NOT_REGISTERED)
-        return
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    handler = {
-        "ack": _ack,
-        "res": _start_resolve,
-        "rsub": _submit_resolve,
-        "rcan": _cancel_resolve,
-        "vok": _verified,
-        "vno": _not_eliminated,
-        "tri": _triage,
-    }.get(action)
-    if handler is None:
-        await query.answer(STALE, show_alert=True)
-        return
-    try:
-        await handler(update, context, person, parts)
-    except Refusal as refusal:
-        await refuse(update, refusal.message)
-
-
 async def _ack(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
     """报到: recorded once; a second press (or a colleague's) hears who reported and when."""
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and chat is not None
-    ids = _ids(parts, 2)
+    chat = update.effective_chat
+    assert chat is not None
+    case_id, department_id = press.id(0), press.id(1)
     rt = context.rt
     async with rt.transaction() as session:
         result = await lc.acknowledge(
             session,
             CaseEnv.of(rt),
             actor=person,
-            case_id=ids[0],
-            department_id=ids[1],
+            case_id=case_id,
+            department_id=department_id,
             chat_id=chat.id,
             now=rt.now(),
         )
     if result.recorded:
-        await query.answer(
+        await press.answer(
             f"{result.department}已报到，谢谢。处置后请点击“处置完成”。", show_alert=False
         )
         return
     when = fmt_datetime(result.acked_at, rt.tz)
-    await query.answer(
+    await press.answer(
         f"{result.department}已由{result.acked_by or '本部门'}于{when}报到，无需重复操作。"
     )
 
 
 async def _start_resolve(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
     """处置完成: the note (and photos) are asked in the person's private chat."""
-    query = update.callback_query
-    assert query is not None
-    ids = _ids(parts, 2)
+    case_id, department_id = press.id(0), press.id(1)
     rt = context.rt
     uid = person.telegram_user_id
     async with rt.transaction() as session:
         view = await lc.check_may_resolve(
-            session, actor=person, case_id=ids[0], department_id=ids[1]
+            session, actor=person, case_id=case_id, department_id=department_id
         )
         await set_dialog(
             session,
@@ -163,21 +122,21 @@ async def _start_resolve(
             chat_id=uid,
             kind=RESOLVE_DIALOG,
             step="note",
-            data={"case_id": ids[0], "department_id": ids[1], "note": None, "photos": []},
+            data={"case_id": case_id, "department_id": department_id, "note": None, "photos": []},
             now=rt.now(),
         )
-    line = view.department(ids[1])
+    line = view.department(department_id)
     text = (
         f"请填写 {view.number}（{escape(view.category_name)}）{escape(line.name if line else '')}"
         f"的处置情况（文字说明，{MAX_DESCRIPTION}字以内），可随后附处置后的照片"
         f"（最多{MAX_PHOTOS}张）。"
     )
-    if not await _private(context, person, text, [[Button("取消", "c:rcan")]]):
+    if not await _private(context, person, text, [[CANCEL_NOTE]]):
         async with rt.transaction() as session:
             await clear_dialog(session, uid, uid)
-        await query.answer("请先私聊本机器人并发送 /start，再点击“处置完成”。", show_alert=True)
+        await press.answer("请先私聊本机器人并发送 /start，再点击“处置完成”。", show_alert=True)
         return
-    await query.answer("请在与本机器人的私聊中填写处置情况。", show_alert=True)
+    await press.answer("请在与本机器人的私聊中填写处置情况。", show_alert=True)
 
 
 async def _resolve_dialog(context: CustomContext, person: PersonInfo) -> Dialog | None:
@@ -188,11 +147,11 @@ async def _resolve_dialog(context: CustomContext, person: PersonInfo) -> Dialog 
 
 
 async def _submit_resolve(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
     """提交 of the 处置 note: the use case, and the dialog ends in the same transaction."""
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and chat is not None
+    chat = update.effective_chat
+    assert chat is not None
     dialog = await _resolve_dialog(context, person)
     if dialog is None or not dialog.data.get("note"):
         raise Refusal(STALE if dialog is None else "请先发送处置情况说明（文字）。")
@@ -217,7 +176,7 @@ async def _submit_resolve(
         # not lost (the person can pass it to the coordinator).
         async with rt.transaction() as session:
             await clear_dialog(session, uid, uid)
-        await query.answer(refusal.message[:190], show_alert=True)
+        await press.answer(refusal.message, show_alert=True)
         await _drop_buttons(update)
         await reply(
             update,
@@ -225,7 +184,7 @@ async def _submit_resolve(
             f"{escape(str(dialog.data['note']))}",
         )
         return
-    await query.answer("已提交")
+    await press.answer("已提交")
     await _drop_buttons(update)
     follow = (
         "各责任部门均已处置，已请上报人核查。"
@@ -236,16 +195,14 @@ async def _submit_resolve(
 
 
 async def _cancel_resolve(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
-    query = update.callback_query
-    assert query is not None
     if await _resolve_dialog(context, person) is None:
         raise Refusal(STALE)
     uid = person.telegram_user_id
     async with context.rt.transaction() as session:
         await clear_dialog(session, uid, uid)
-    await query.answer("已取消")
+    await press.answer("已取消")
     await _drop_buttons(update)
     await reply(update, "已取消填写处置情况。如需提交，请再次点击案件消息上的“处置完成”。")
 
@@ -303,12 +260,12 @@ async def _store_resolve(
             data=data,
             now=rt.now(),
         )
-    buttons = [[Button("提交", "c:rsub"), Button("取消", "c:rcan")]]
+    buttons = [[SUBMIT_NOTE, CANCEL_NOTE]]
     if not data.get("note"):
         await reply(
             update,
             f"已收到第{len(photos)}张照片。请发送处置情况说明（文字）。",
-            reply_markup=keyboard([[Button("取消", "c:rcan")]]),
+            reply_markup=keyboard([[CANCEL_NOTE]]),
         )
         return
     got = f"已记录处置说明，照片{len(photos)}张。" if photos else "已记录处置说明。"
@@ -320,49 +277,47 @@ async def _store_resolve(
 
 
 async def _verified(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
     """已消除: the case closes."""
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and chat is not None
-    ids = _ids(parts, 1)
+    chat = update.effective_chat
+    assert chat is not None
+    case_id = press.id(0)
     rt = context.rt
     async with rt.transaction() as session:
         view = await lc.verify(
-            session, CaseEnv.of(rt), actor=person, case_id=ids[0], chat_id=chat.id, now=rt.now()
+            session, CaseEnv.of(rt), actor=person, case_id=case_id, chat_id=chat.id, now=rt.now()
         )
-    await query.answer("已结案")
+    await press.answer("已结案")
     await _drop_buttons(update)
     await reply(update, f"已确认隐患消除，{view.number} 已结案。谢谢。")
 
 
 async def _not_eliminated(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
     """未消除: ask for the reason in the private chat (the reopen happens when it arrives)."""
-    query = update.callback_query
-    assert query is not None
-    ids = _ids(parts, 1)
+    case_id = press.id(0)
     rt = context.rt
     uid = person.telegram_user_id
     async with rt.transaction() as session:
-        view = await lc.check_may_verify(session, actor=person, case_id=ids[0])
+        view = await lc.check_may_verify(session, actor=person, case_id=case_id)
         await set_dialog(
             session,
             user_id=uid,
             chat_id=uid,
             kind=REOPEN_DIALOG,
             step="reason",
-            data={"case_id": ids[0]},
+            data={"case_id": case_id},
             now=rt.now(),
         )
     text = f"请说明 {view.number} 隐患未消除的原因（{MAX_DESCRIPTION}字以内），发送后将重新派遣责任部门："
     if not await _private(context, person, text, []):
         async with rt.transaction() as session:
             await clear_dialog(session, uid, uid)
-        await query.answer("请先私聊本机器人并发送 /start，再点击“未消除”。", show_alert=True)
+        await press.answer("请先私聊本机器人并发送 /start，再点击“未消除”。", show_alert=True)
         return
-    await query.answer()
+    await press.answer()
 
 
 async def reopen_text(
@@ -391,12 +346,12 @@ async def reopen_text(
 
 
 async def _triage(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
     """A coordinator picks a department for an unroutable case: dispatched at once."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    ids = _ids(parts, 2)
+    case_id, department_id = press.id(0), press.id(1)
     rt = context.rt
     env = CaseEnv.of(rt)
     async with rt.transaction() as session:
@@ -404,15 +359,15 @@ async def _triage(
             session,
             env,
             actor=person,
-            case_id=ids[0],
-            department_id=ids[1],
+            case_id=case_id,
+            department_id=department_id,
             chat_id=chat.id,
             now=rt.now(),
         )
         _, rows = await lc.triage_keyboard(session, env, view.id)
-    line = view.department(ids[1])
+    line = view.department(department_id)
     name = line.name if line else "该部门"
-    await query.answer(f"已派遣至{name}。" if added else f"{name}已在派遣名单中。")
+    await press.answer(f"已派遣至{name}。" if added else f"{name}已在派遣名单中。")
     if added and query.message is not None:
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=keyboard(rows))
@@ -423,14 +378,32 @@ async def _triage(
 
 @guarded(roles=ALL_ROLES, where="any")
 async def case_command(update: Update, context: CustomContext, person: PersonInfo) -> None:
-    """/case <number>: the case and its whole timeline."""
+    """/case <number>: the case and its whole timeline (in a group: only that group's cases)."""
     args = context.args or []
     if len(args) != 1:
         raise Refusal("用法：/case 案件编号，例如 /case QS-2026-0042")
+    chat = update.effective_chat
+    assert chat is not None
     rt = context.rt
     async with rt.transaction() as session:
         view, events = await case_timeline(session, actor=person, number=args[0])
-    await reply(update, cards.timeline_text(view, events, rt.tz, rt.now()))
+        here = not in_group(update) or await shown_in_group(
+            session, view, chat_id=chat.id, thread_id=thread_of(update)
+        )
+    text = cards.timeline_text(view, events, rt.tz, rt.now())
+    if here:
+        await reply(update, text)
+        return
+    # Another department's group, or an unbound one: names and actions stay out of it.
+    elsewhere = f"{view.number} 的记录只在相关部门的工作群和私聊中显示"
+    if await _private(context, person, text, []):
+        await reply(update, f"{elsewhere}，已私聊发送给您。")
+    else:
+        await reply(
+            update,
+            f"{elsewhere}。您尚未与本机器人私聊：请先私聊本机器人发送 /start，"
+            f"再发送 /case {view.number}。",
+        )
 
 
 @guarded(roles=WHISTLERS)
@@ -556,7 +529,20 @@ def _names(view: CaseView) -> str:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^c:"))
+    add_buttons(
+        app,
+        CASE,
+        {
+            CaseAction.ACK: _ack,
+            CaseAction.RESOLVE: _start_resolve,
+            CaseAction.RESOLVE_SUBMIT: _submit_resolve,
+            CaseAction.RESOLVE_CANCEL: _cancel_resolve,
+            CaseAction.VERIFIED: _verified,
+            CaseAction.NOT_ELIMINATED: _not_eliminated,
+            CaseAction.TRIAGE: _triage,
+        },
+        stale=STALE,
+    )
     app.add_handler(CommandHandler("case", case_command))
     app.add_handler(CommandHandler("mycases", mycases))
     app.add_handler(CommandHandler("open", open_command))

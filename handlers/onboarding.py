@@ -14,6 +14,7 @@ from models.dto import PersonInfo
 from models.enums import ROLE_LABELS, Role
 from services.delivery import release_held
 from services.errors import Refusal
+from services.ids import parse_id
 from services.invitations import INVITE_USAGE, create_invite, redeem_invite
 from services.people import list_people, remove_person
 from services.timefmt import fmt_datetime
@@ -178,11 +179,12 @@ async def people(update: Update, context: CustomContext, person: PersonInfo) -> 
 async def remove(update: Update, context: CustomContext, person: PersonInfo) -> None:
     """/remove <id>: deactivate a person (their history stays)."""
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    person_id = parse_id(args[0]) if len(args) == 1 else None
+    if person_id is None:
         raise Refusal("用法：/remove 人员编号（可用 /people 查看编号）")
     rt = context.rt
     async with rt.transaction() as session:
-        removed = await remove_person(session, actor=person, person_id=int(args[0]), now=rt.now())
+        removed = await remove_person(session, actor=person, person_id=person_id, now=rt.now())
     await reply(
         update, f"已移除：{escape(removed.display_name)}（{removed.role_label}）。其历史记录保留。"
     )

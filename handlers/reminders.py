@@ -11,12 +11,14 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
-from handlers.guards import COORDINATOR, NOT_REGISTERED, current_person, guarded, refuse, reply
+from handlers.guards import COORDINATOR, guarded, reply
 from handlers.router import add_dialog
 from models.dto import PersonInfo
+from services.buttons import MEETING, MeetingAction
 from services.dialogs import Dialog, clear_dialog, set_dialog
 from services.errors import Refusal
 from services.reminders.control import remind_now, set_paused
@@ -42,6 +44,8 @@ COMMANDS = [
 ]
 HELD_DIALOG = "reminder_held"
 POSTPONE_DIALOG = "reminder_postpone"
+STALE = "该按钮已失效。"
+MeetingPress = Press[MeetingAction]
 
 
 @guarded(roles=COORDINATOR)
@@ -113,53 +117,52 @@ def _meeting_title(info: MeetingInfo) -> str:
     return f"{escape(info.department)}{period_label(info.period)}{escape(info.rule_name)}"
 
 
-def _day_button(label: str, action: str, occurrence_id: int, day: date) -> InlineKeyboardButton:
+def _day_button(
+    label: str, action: MeetingAction, occurrence_id: int, day: date
+) -> InlineKeyboardButton:
     text = f"{label}（{fmt_date(day, year=False, weekday=False)}）"
-    return InlineKeyboardButton(text, callback_data=f"rem:{action}:{occurrence_id}:{day:%Y%m%d}")
+    return InlineKeyboardButton(text, callback_data=MEETING.encode(action, occurrence_id, day))
 
 
-async def on_button(update: Update, context: CustomContext) -> None:
-    """Meeting buttons: 已召开 / 改期 ask for a date; the quick-date buttons record it."""
-    query = update.callback_query
-    chat, user = update.effective_chat, update.effective_user
-    if query is None or chat is None or user is None:
-        return
-    person = await current_person(update, context)
-    if person is None:
-        await refuse(update, NOT_REGISTERED)
-        return
-    parts = (query.data or "").split(":")
-    try:
-        if len(parts) == 3 and parts[1] in ("held", "post") and parts[2].isdigit():
-            await _ask_date(update, context, person, int(parts[2]), held=parts[1] == "held")
-        elif (
-            len(parts) == 4
-            and parts[1] in ("hd", "pd")
-            and parts[2].isdigit()
-            and len(parts[3]) == 8
-            and parts[3].isdigit()
-        ):
-            day = date(int(parts[3][:4]), int(parts[3][4:6]), int(parts[3][6:]))
-            text = await _record(
-                context, person, chat.id, int(parts[2]), day, None, parts[1] == "hd"
-            )
-            await query.answer("已登记")
-            if query.message is not None:
-                await query.edit_message_text(text, parse_mode=ParseMode.HTML)
-        else:
-            await query.answer("该按钮已失效。", show_alert=True)
-    except ValueError:
-        await query.answer("该按钮已失效。", show_alert=True)
-    except Refusal as refusal:
-        await refuse(update, refusal.message)
+async def _ask_held(
+    update: Update, context: CustomContext, person: PersonInfo, press: MeetingPress
+) -> None:
+    """已召开: ask for the date the meeting was held."""
+    await _ask_date(update, context, person, press, press.id(0), held=True)
+
+
+async def _ask_postponed(
+    update: Update, context: CustomContext, person: PersonInfo, press: MeetingPress
+) -> None:
+    """改期: ask for the new date."""
+    await _ask_date(update, context, person, press, press.id(0), held=False)
+
+
+async def _quick_date(
+    update: Update, context: CustomContext, person: PersonInfo, press: MeetingPress
+) -> None:
+    """A quick-date button under the question: record it and show the result in place."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and chat is not None
+    held = press.action is MeetingAction.HELD_ON
+    text = await _record(context, person, chat.id, press.id(0), press.day(1), None, held)
+    await press.answer("已登记")
+    if query.message is not None:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
 
 async def _ask_date(
-    update: Update, context: CustomContext, person: PersonInfo, occurrence_id: int, *, held: bool
+    update: Update,
+    context: CustomContext,
+    person: PersonInfo,
+    press: MeetingPress,
+    occurrence_id: int,
+    *,
+    held: bool,
 ) -> None:
     """Store the dialog and ask for the date, with the likely answers as buttons."""
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and chat is not None
+    chat = update.effective_chat
+    assert chat is not None
     rt = context.rt
     now = rt.now()
     today = rt.local(now).date()
@@ -176,22 +179,22 @@ async def _ask_date(
         )
     if held:
         buttons = [
-            _day_button("今天", "hd", occurrence_id, today),
-            _day_button("昨天", "hd", occurrence_id, today - timedelta(days=1)),
+            _day_button("今天", MeetingAction.HELD_ON, occurrence_id, today),
+            _day_button("昨天", MeetingAction.HELD_ON, occurrence_id, today - timedelta(days=1)),
         ]
         text = f"请登记{_meeting_title(info)}的召开日期：点击下方按钮，或回复本消息输入日期（如 12月1日）。"
     else:
         first = rt.calendar.next_workday(today, include=False)
         second = rt.calendar.next_workday(first, include=False)
         buttons = [
-            _day_button("下一个工作日", "pd", occurrence_id, first),
-            _day_button("再下一个工作日", "pd", occurrence_id, second),
+            _day_button("下一个工作日", MeetingAction.POSTPONE_TO, occurrence_id, first),
+            _day_button("再下一个工作日", MeetingAction.POSTPONE_TO, occurrence_id, second),
         ]
         text = (
             f"{_meeting_title(info)}改期：点击下方按钮（{info.default_time:%H:%M}提醒），"
             f"或回复本消息输入新的日期和时间（如 12月8日 15:00）。"
         )
-    await query.answer()
+    await press.answer()
     await reply(update, text, reply_markup=InlineKeyboardMarkup([buttons]))
 
 
@@ -269,6 +272,16 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("remind_now", remind_now_command))
     app.add_handler(CommandHandler("reminder_pause", pause_command))
     app.add_handler(CommandHandler("reminder_resume", resume_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rem:"))
+    add_buttons(
+        app,
+        MEETING,
+        {
+            MeetingAction.HELD: _ask_held,
+            MeetingAction.POSTPONE: _ask_postponed,
+            MeetingAction.HELD_ON: _quick_date,
+            MeetingAction.POSTPONE_TO: _quick_date,
+        },
+        stale=STALE,
+    )
     add_dialog(app, HELD_DIALOG, DialogRoutes(on_text=held_text, title="登记会议召开日期"))
     add_dialog(app, POSTPONE_DIALOG, DialogRoutes(on_text=postpone_text, title="会议改期"))

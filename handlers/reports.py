@@ -20,20 +20,16 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
-from handlers.guards import (
-    COORDINATOR,
-    NOT_REGISTERED,
-    current_person,
-    guarded,
-    reply,
-)
+from handlers.guards import COORDINATOR, guarded, reply
 from handlers.router import add_dialog
 from models.dto import PersonInfo
 from models.enums import Role
 from models.period import MonthPeriod
+from services.buttons import REPORT, ReportAction
 from services.dialogs import Dialog
 from services.errors import Refusal
 from services.forms import conversation, coordinators
@@ -48,18 +44,25 @@ COMMANDS = [
     CommandSpec("reports", "查看部门月报：/reports 部门 [2026-11]", VIEWERS, "private"),
     CommandSpec("unlock", "解锁逾期月报：/unlock 部门 报表 [2026-11]", COORDINATOR, "private"),
 ]
-_OPEN = re.compile(r"^rp:o:([a-z][a-z0-9_]{0,31}):(\d{4}-\d{2})$")
-_ACT = re.compile(r"^rp:a:(\d{1,12}):(\d{1,9}):([a-z]+(?::[a-z0-9_]{1,32})?)$")
+STALE_BUTTON = "该按钮已失效。请发送 /report 重新打开报表。"
+ReportPress = Press[ReportAction]
 _PERIOD = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
 
 
 def _keyboard(view: FormView) -> InlineKeyboardMarkup | None:
     if not view.rows:
         return None
-    prefix = f"rp:a:{view.submission_id}:{view.version}:"
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.label, callback_data=prefix + b.action) for b in row]
+            [
+                InlineKeyboardButton(
+                    b.label,
+                    callback_data=REPORT.encode(
+                        ReportAction.ACT, view.submission_id, view.version, b.action
+                    ),
+                )
+                for b in row
+            ]
             for row in view.rows
         ]
     )
@@ -110,7 +113,7 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
             [
                 InlineKeyboardButton(
                     f"{c.title}（{c.period.month}月）",
-                    callback_data=f"rp:o:{c.form_key}:{c.period.key}",
+                    callback_data=REPORT.encode(ReportAction.OPEN, c.form_key, c.period),
                 )
             ]
         )
@@ -119,41 +122,25 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
     await reply(update, "\n".join(lines), reply_markup=markup)
 
 
-async def on_button(update: Update, context: CustomContext) -> None:
-    """A report button: open a form (from the menu or a group reminder), or act on a draft."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    person = await current_person(update, context)
-    if person is None:
-        await query.answer(NOT_REGISTERED[:190], show_alert=True)
-        return
-    try:
-        if match := _OPEN.match(query.data):
-            await _open_button(update, context, person, match.group(1), match.group(2))
-            return
-        match = _ACT.match(query.data)
-        if match is None:
-            await query.answer("该按钮已失效。请发送 /report 重新打开报表。", show_alert=True)
-            return
-        submission_id, version, action = int(match.group(1)), int(match.group(2)), match.group(3)
-        rt = context.rt
-        async with rt.transaction() as session:
-            view = await conversation.act(
-                session,
-                config_of(rt),
-                person,
-                submission_id,
-                Input(action=action, version=version),
-                rt.now(),
-            )
-    except Refusal as refusal:
-        await query.answer(refusal.message[:190], show_alert=True)
-        return
+async def _act(
+    update: Update, context: CustomContext, person: PersonInfo, press: ReportPress
+) -> None:
+    """A button on a form screen: one step of the form, shown in place of the pressed screen."""
+    submission_id, version, action = press.id(0), press.id(1), press.text(2)
+    rt = context.rt
+    async with rt.transaction() as session:
+        view = await conversation.act(
+            session,
+            config_of(rt),
+            person,
+            submission_id,
+            Input(action=action, version=version),
+            rt.now(),
+        )
     if view.error:
-        await query.answer(view.error[:190], show_alert=view.error != STALE)
+        await press.answer(view.error, show_alert=view.error != STALE)
     else:
-        await query.answer()
+        await press.answer()
     await _show_in_place(update, view)
 
 
@@ -171,19 +158,13 @@ async def _show_in_place(update: Update, view: FormView) -> None:
 
 
 async def _open_button(
-    update: Update, context: CustomContext, person: PersonInfo, form_key: str, period_key: str
+    update: Update, context: CustomContext, person: PersonInfo, press: ReportPress
 ) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        period = MonthPeriod.parse(period_key)
-    except ValueError:
-        await query.answer("该按钮已失效。请发送 /report 重新打开报表。", show_alert=True)
-        return
-    view = await _open(context, person, form_key, period)
+    """A form from the /report menu or a group reminder: opened in the private chat."""
+    view = await _open(context, person, press.text(0), press.month(1))
     chat = update.effective_chat
     if chat is not None and chat.type == Chat.PRIVATE:
-        await query.answer()
+        await press.answer()
         await reply(update, _text(view), reply_markup=_keyboard(view))
         return
     try:
@@ -194,9 +175,9 @@ async def _open_button(
             reply_markup=_keyboard(view),
         )
     except Forbidden:
-        await query.answer("请先私聊本机器人并发送 /start，再点击此按钮。", show_alert=True)
+        await press.answer("请先私聊本机器人并发送 /start，再点击此按钮。", show_alert=True)
         return
-    await query.answer("已在与机器人的私聊中打开报表，请前往私聊填写。", show_alert=True)
+    await press.answer("已在与机器人的私聊中打开报表，请前往私聊填写。", show_alert=True)
 
 
 async def on_text(
@@ -318,5 +299,10 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("status", status))
     app.add_handler(CommandHandler("reports", view_reports))
     app.add_handler(CommandHandler("unlock", unlock))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rp:"))
+    add_buttons(
+        app,
+        REPORT,
+        {ReportAction.OPEN: _open_button, ReportAction.ACT: _act},
+        stale=STALE_BUTTON,
+    )
     add_dialog(app, DIALOG, DialogRoutes(on_text=on_text, on_photo=on_photo, title="月报填写"))

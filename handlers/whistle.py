@@ -11,16 +11,18 @@ from __future__ import annotations
 import contextlib
 from html import escape
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
-from handlers.guards import NOT_REGISTERED, current_person, guarded, refuse, reply, role_refusal
+from handlers.guards import guarded, reply, role_refusal
 from handlers.router import add_dialog, add_trigger
 from models.dto import PersonInfo
 from models.enums import Role
+from services.buttons import WHISTLE, WhistleAction
 from services.cases import cards
 from services.cases import lifecycle as lc
 from services.cases.draft import (
@@ -49,16 +51,17 @@ CANCEL = Button("取消", "wh:cancel")
 STALE = "该按钮已失效，请按最新提示操作。"
 # Which button belongs to which question (a press at another step is stale).
 ACTION_STEP = {
-    "cat": WhistleStep.CATEGORY,
-    "area": WhistleStep.AREA,
-    "skip": WhistleStep.PLACE,
-    "pdone": WhistleStep.PHOTOS,
-    "urg": WhistleStep.URGENCY,
-    "dup": WhistleStep.DUPLICATE,
-    "sub": WhistleStep.REVIEW,
-    "edit": WhistleStep.REVIEW,
-    "ed": WhistleStep.EDIT,
+    WhistleAction.CATEGORY: WhistleStep.CATEGORY,
+    WhistleAction.AREA: WhistleStep.AREA,
+    WhistleAction.SKIP_PLACE: WhistleStep.PLACE,
+    WhistleAction.PHOTOS_DONE: WhistleStep.PHOTOS,
+    WhistleAction.URGENCY: WhistleStep.URGENCY,
+    WhistleAction.DUPLICATE: WhistleStep.DUPLICATE,
+    WhistleAction.SUBMIT: WhistleStep.REVIEW,
+    WhistleAction.EDIT: WhistleStep.REVIEW,
+    WhistleAction.EDIT_FIELD: WhistleStep.EDIT,
 }
+WhistlePress = Press[WhistleAction]
 
 
 def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -310,92 +313,75 @@ async def _close_buttons(update: Update) -> None:
             await query.edit_message_reply_markup(reply_markup=None)
 
 
-async def on_button(update: Update, context: CustomContext) -> None:
-    """A whistle button: checked against the step in the database, then the next question."""
-    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
-    if query is None or chat is None or user is None:
-        return
-    person = await current_person(update, context)
-    if person is None:
-        await refuse(update, NOT_REGISTERED)
-        return
-    if chat.type != Chat.PRIVATE:
-        await refuse(update, "请在与本机器人的私聊中吹哨上报。")
-        return
-    try:
-        await _press(update, context, person, (query.data or "").split(":"))
-    except Refusal as refusal:
-        await refuse(update, refusal.message)
-
-
 async def _press(
-    update: Update, context: CustomContext, person: PersonInfo, parts: list[str]
+    update: Update, context: CustomContext, person: PersonInfo, press: WhistlePress
 ) -> None:
-    query = update.callback_query
-    assert query is not None
+    """A whistle button: checked against the step in the database, then the next question."""
     rt = context.rt
     user_id = person.telegram_user_id
     async with rt.transaction() as session:
         dialog = await get_dialog(session, user_id, user_id)
     if dialog is None or dialog.kind != DIALOG_KIND:
-        await query.answer("该吹哨上报已结束。如需上报，请发送 /whistle。", show_alert=True)
+        await press.answer("该吹哨上报已结束。如需上报，请发送 /whistle。", show_alert=True)
         await _close_buttons(update)
         return
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "cancel":
+    action = press.action
+    if action is WhistleAction.CANCEL:
         await _cancel(context, user_id)
-        await query.answer("已取消")
+        await press.answer("已取消")
         await _close_buttons(update)
         await _say(update, context, "已取消吹哨上报。", [])
         return
     draft, step = _draft(dialog), WhistleStep(dialog.step)
     if ACTION_STEP.get(action) is not step:
-        await query.answer(STALE, show_alert=True)
+        await press.answer(STALE, show_alert=True)
         return
-    arg = parts[2] if len(parts) > 2 else ""
-    if action == "cat":
-        if rt.org.category(arg) is None:
+    arg = press.values[0] if press.values else None
+    if action is WhistleAction.CATEGORY:
+        if rt.org.category(press.text(0)) is None:
             raise Refusal(STALE)
-        draft = draft.model_copy(update={"category_key": arg})
-    elif action == "area":
+        draft = draft.model_copy(update={"category_key": press.text(0)})
+    elif action is WhistleAction.AREA:
         async with rt.transaction() as session:
             allowed = {a.id for a in await whistle_areas(session, person)}
-        if not arg.isdigit() or int(arg) not in allowed:
+        if press.id(0) not in allowed:
             raise Refusal(STALE)
-        draft = draft.model_copy(update={"area_id": int(arg)})
-    elif action == "skip":
+        draft = draft.model_copy(update={"area_id": press.id(0)})
+    elif action is WhistleAction.SKIP_PLACE:
         draft = draft.model_copy(update={"place_done": True})
-    elif action == "pdone":
+    elif action is WhistleAction.PHOTOS_DONE:
         draft = draft.model_copy(update={"photos_done": True})
-    elif action == "urg" and arg in ("0", "1"):
+    elif action is WhistleAction.URGENCY:
         draft = draft.model_copy(update={"urgent": arg == "1"})
-    elif action == "dup" and arg == "add" and draft.duplicate_case_id is not None:
-        await _supplement(update, context, person, draft)
+    elif action is WhistleAction.DUPLICATE and arg == "add" and draft.duplicate_case_id is not None:
+        await _supplement(update, context, person, draft, press)
         return
-    elif action == "dup" and arg == "new":
+    elif action is WhistleAction.DUPLICATE and arg == "new":
         draft = draft.model_copy(update={"duplicate_checked": True})
-    elif action == "sub":
-        await _submit(update, context, person, draft)
+    elif action is WhistleAction.SUBMIT:
+        await _submit(update, context, person, draft, press)
         return
-    elif action == "edit":
+    elif action is WhistleAction.EDIT:
         draft = draft.model_copy(update={"editing": True})
-    elif action == "ed" and arg == "back":
+    elif action is WhistleAction.EDIT_FIELD and arg == "back":
         draft = draft.model_copy(update={"editing": False})
-    elif action == "ed" and arg in {f.value for f in EditField}:
-        draft = draft.clear(EditField(arg))
+    elif action is WhistleAction.EDIT_FIELD and arg in {f.value for f in EditField}:
+        draft = draft.clear(EditField(press.text(0)))
     else:
         raise Refusal(STALE)
-    await query.answer()
+    await press.answer()
     await _close_buttons(update)
     await _ask(update, context, person, draft)
 
 
 async def _submit(
-    update: Update, context: CustomContext, person: PersonInfo, draft: WhistleDraft
+    update: Update,
+    context: CustomContext,
+    person: PersonInfo,
+    draft: WhistleDraft,
+    press: WhistlePress,
 ) -> None:
     """提交: the case and the end of the conversation in one transaction (a double tap is stale)."""
-    query = update.callback_query
-    assert query is not None
     rt = context.rt
     async with rt.transaction() as session:
         view = await lc.submit_whistle(
@@ -407,17 +393,20 @@ async def _submit(
             now=rt.now(),
         )
         await clear_dialog(session, person.telegram_user_id, person.telegram_user_id)
-    await query.answer("已提交")
+    await press.answer("已提交")
     await _close_buttons(update)
     await _say(update, context, cards.dispatched_reply(view), [])
 
 
 async def _supplement(
-    update: Update, context: CustomContext, person: PersonInfo, draft: WhistleDraft
+    update: Update,
+    context: CustomContext,
+    person: PersonInfo,
+    draft: WhistleDraft,
+    press: WhistlePress,
 ) -> None:
     """补充到该案件: the draft's text and photos go to the existing case; no new case."""
-    query = update.callback_query
-    assert query is not None and draft.duplicate_case_id is not None
+    assert draft.duplicate_case_id is not None
     rt = context.rt
     async with rt.transaction() as session:
         view = await lc.supplement_case(
@@ -431,7 +420,7 @@ async def _supplement(
             now=rt.now(),
         )
         await clear_dialog(session, person.telegram_user_id, person.telegram_user_id)
-    await query.answer("已补充")
+    await press.answer("已补充")
     await _close_buttons(update)
     await _say(
         update,
@@ -443,7 +432,15 @@ async def _supplement(
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("whistle", whistle))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^wh:"))
+    # Every whistle button goes to _press, which checks it against the step in the database.
+    add_buttons(
+        app,
+        WHISTLE,
+        dict.fromkeys(WhistleAction, _press),
+        stale=STALE,
+        where="private",
+        wrong_chat="请在与本机器人的私聊中吹哨上报。",
+    )
     add_dialog(
         app,
         DIALOG_KIND,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from models.case_dto import CaseView, DeptLine, EventLine, OpenCaseLine
 from models.cases import CaseStatus, DeptStatus, EventKind
+from services.buttons import CASE, CaseAction
 from services.outbox import Button
 from services.timefmt import fmt_datetime, fmt_duration
 
@@ -98,9 +99,9 @@ def card_buttons(view: CaseView, department_id: int) -> list[list[Button]]:
     if line is None or view.status == CaseStatus.CLOSED:
         return []
     if line.status == DeptStatus.PENDING:
-        return [[Button("报到", f"c:ack:{view.id}:{department_id}")]]
+        return [[Button("报到", CASE.encode(CaseAction.ACK, view.id, department_id))]]
     if line.status == DeptStatus.ACKED:
-        return [[Button("处置完成", f"c:res:{view.id}:{department_id}")]]
+        return [[Button("处置完成", CASE.encode(CaseAction.RESOLVE, view.id, department_id))]]
     return []
 
 
@@ -146,7 +147,10 @@ def triage_buttons(view: CaseView, candidates: list[tuple[int, str]]) -> list[li
     """One button per department, two a row; departments already on the case are ticked."""
     on_case = {d.department_id for d in view.active_departments}
     buttons = [
-        Button(f"✅ {name}" if dept_id in on_case else name, f"c:tri:{view.id}:{dept_id}")
+        Button(
+            f"✅ {name}" if dept_id in on_case else name,
+            CASE.encode(CaseAction.TRIAGE, view.id, dept_id),
+        )
         for dept_id, name in candidates
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -174,7 +178,12 @@ def verify_request_text(view: CaseView, tz: ZoneInfo, *, audience: str = "report
 
 
 def verify_buttons(view: CaseView) -> list[list[Button]]:
-    return [[Button("已消除", f"c:vok:{view.id}"), Button("未消除", f"c:vno:{view.id}")]]
+    return [
+        [
+            Button("已消除", CASE.encode(CaseAction.VERIFIED, view.id)),
+            Button("未消除", CASE.encode(CaseAction.NOT_ELIMINATED, view.id)),
+        ]
+    ]
 
 
 def closed_notice(view: CaseView, *, by_reporter: bool) -> str:

@@ -125,9 +125,14 @@ def may_act_for(actor: PersonInfo, department_id: int) -> bool:
     return actor.belongs_to(department_id) and actor.role != Role.GRID_WORKER
 
 
-def _require_member(actor: PersonInfo, dept: Department) -> None:
-    if not may_act_for(actor, dept.id):
-        raise Refusal(f"该按钮仅限{dept.name}成员操作。如需加入，请联系协调员获取邀请链接。")
+def _require_member(actor: PersonInfo, dept: Department, what: str) -> None:
+    """`what` (报到, 处置) is the department's own work; a grid worker hears what theirs is."""
+    if may_act_for(actor, dept.id):
+        return
+    if actor.role == Role.GRID_WORKER:
+        # /whoami shows the grid worker's department, so "仅限…成员" would read as a mistake.
+        raise Refusal(f"{what}由责任部门的部门成员或负责人操作；网格员负责吹哨上报和核查。")
+    raise Refusal(f"该按钮仅限{dept.name}成员操作。如需加入，请联系协调员获取邀请链接。")
 
 
 def _require_coordinator(actor: PersonInfo) -> None:
@@ -567,7 +572,7 @@ async def supplement_case(
 
 
 async def _part(
-    session: AsyncSession, actor: PersonInfo, case_id: int, department_id: int
+    session: AsyncSession, actor: PersonInfo, case_id: int, department_id: int, what: str
 ) -> tuple[Case, CaseDepartment, Department]:
     """The case (locked), the department's part in it and the department, for a member."""
     case = await lock_case(session, case_id)
@@ -575,7 +580,7 @@ async def _part(
     if row is None:
         raise Refusal("该案件未派遣给该部门。")
     dept = await _department(session, department_id)
-    _require_member(actor, dept)
+    _require_member(actor, dept, what)
     _require_open(case)
     if row.status == DeptStatus.REMOVED:
         raise Refusal(f"{case.number} 已不再由{dept.name}负责。")
@@ -593,7 +598,7 @@ async def acknowledge(
     now: datetime,
 ) -> AckResult:
     """报到: the first press records it; any later press hears who reported and when."""
-    case, row, dept = await _part(session, actor, case_id, department_id)
+    case, row, dept = await _part(session, actor, case_id, department_id, "报到")
     result = await session.execute(
         update(CaseDepartment)
         .where(
@@ -634,7 +639,7 @@ async def check_may_resolve(
     session: AsyncSession, *, actor: PersonInfo, case_id: int, department_id: int
 ) -> CaseView:
     """Before asking for the 处置 note: may this person resolve for this department now?"""
-    case, row, dept = await _part(session, actor, case_id, department_id)
+    case, row, dept = await _part(session, actor, case_id, department_id, "处置")
     if row.status == DeptStatus.PENDING:
         raise Refusal(f"{dept.name}尚未报到，请先点击“报到”。")
     if row.status == DeptStatus.RESOLVED:
@@ -658,7 +663,7 @@ async def resolve(
     note = note.strip()[:MAX_DESCRIPTION]
     if not note:
         raise Refusal("请填写处置情况说明。")
-    case, row, dept = await _part(session, actor, case_id, department_id)
+    case, row, dept = await _part(session, actor, case_id, department_id, "处置")
     result = await session.execute(
         update(CaseDepartment)
         .where(CaseDepartment.id == row.id, CaseDepartment.status == DeptStatus.ACKED)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.case_dto import CaseView, EventLine, OpenCaseLine
 from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
 from models.dto import AreaInfo, DepartmentInfo, PersonInfo
-from models.enums import Role
+from models.enums import DepartmentKind, Role
 from models.org import Area, Department
 from models.people import Person
 from services.cases import cards
@@ -29,6 +29,23 @@ def may_read(actor: PersonInfo, view: CaseView) -> bool:
     if actor.role in (Role.COORDINATOR, Role.LEADER) or actor.id == view.reporter_id:
         return True
     return any(actor.belongs_to(d.department_id) for d in view.departments)
+
+
+async def shown_in_group(
+    session: AsyncSession, view: CaseView, *, chat_id: int, thread_id: int | None
+) -> bool:
+    """May the case's timeline (names, actions) be posted in this group for all to read?
+
+    Only in the group of a department on the case, and in the coordinators' and the leading
+    group's own groups (they oversee every case); never in another department's or an
+    unbound group, where the entitled person gets it privately instead.
+    """
+    binding = await binding_for_chat(session, chat_id, thread_id)
+    if binding is None:
+        return False
+    if binding.department.kind in (DepartmentKind.COORDINATOR, DepartmentKind.LEADING_GROUP):
+        return True
+    return any(d.department_id == binding.department.id for d in view.active_departments)
 
 
 async def case_timeline(

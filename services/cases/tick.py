@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import Case, CaseDepartment, CaseStatus, DeptStatus, EventKind
 from models.outbox import OutboxMessage
+from services.buttons import CASE, CaseAction
 from services.cases import cards
 from services.cases.env import VERIFY_WITHIN, CaseEnv
 from services.cases.ladder import Action, LadderState
@@ -103,7 +104,7 @@ async def advance_ladder(
                 text=cards.ping_text(
                     view, line, now, escalated=escalated, office=env.org.office.short_name
                 ),
-                buttons=[[Button("报到", f"c:ack:{case.id}:{row.department_id}")]],
+                buttons=[[Button("报到", CASE.encode(CaseAction.ACK, case.id, row.department_id))]],
                 reply_to_outbox_id=reply_to,
             ),
             chat_id=chat.chat_id,

@@ -34,6 +34,7 @@ from services.forms.answers import (
     format_item,
     parse_answer,
 )
+from services.ids import parse_id
 
 REVIEW_TEXT_LIMIT = 200
 
@@ -462,10 +463,11 @@ def press(
 ) -> Outcome:
     """Apply a button action: opt:N, done, skip, keep, back, add, del:N, edit:KEY."""
     name, _, arg = action.partition(":")
-    if name == "opt" and arg.isdigit():
-        return choose(form, draft, int(arg), period=period, today=today)
-    if name == "del" and arg.isdigit():
-        return delete_item(form, draft, int(arg))
+    index = parse_id(arg, minimum=0)
+    if name == "opt" and index is not None:
+        return choose(form, draft, index, period=period, today=today)
+    if name == "del" and index is not None:
+        return delete_item(form, draft, index)
     if name == "edit" and arg:
         return edit(form, draft, arg)
     simple = {"skip": skip, "keep": keep, "back": back, "add": add_item}

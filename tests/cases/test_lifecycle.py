@@ -129,8 +129,14 @@ async def test_only_members_acknowledge_and_the_first_press_counts(office: Offic
     view = await submit(office)
     housing = office.dept_ids["housing"]
     before = await office.outbox()
-    for intruder in (office.member("fire_brigade"), office.grid, office.coordinator):
-        with pytest.raises(Refusal, match="该按钮仅限住建办成员操作"):
+    not_member = "该按钮仅限住建办成员操作"
+    grid_worker = "报到由责任部门的部门成员或负责人操作；网格员负责吹哨上报和核查。"
+    for intruder, refusal in (
+        (office.member("fire_brigade"), not_member),
+        (office.grid, grid_worker),  # defect 10: not "仅限住建办成员" (the grid worker's own)
+        (office.coordinator, not_member),
+    ):
+        with pytest.raises(Refusal, match=refusal):
             async with office.tx() as s:
                 await lc.acknowledge(
                     s,
