@@ -19,6 +19,7 @@ from models.people import Person
 from models.period import MonthPeriod
 from models.reports import BoardState, ReportEvent, ReportSubmission, SubmissionStatus
 from models.schedule import Occurrence
+from services.buttons import REPORT, ReportAction
 from services.errors import Refusal
 from services.forms.flow import Draft
 from services.outbox import Button as OutboxButton
@@ -143,7 +144,7 @@ def esc(text: str) -> str:
 
 def open_button(form: FormSpec, month: MonthPeriod) -> OutboxButton:
     """The button under a reminder that opens the form in the presser's private chat."""
-    return OutboxButton("填写报表", data=f"rp:o:{form.key}:{month.key}")
+    return OutboxButton("填写报表", data=REPORT.encode(ReportAction.OPEN, form.key, month))
 
 
 async def departments_filling(session: AsyncSession, form: FormSpec) -> list[Department]:

@@ -31,6 +31,7 @@ from models.reminders import (
     SendStatus,
 )
 from models.schedule import Fire, Occurrence
+from services.buttons import MEETING, MeetingAction
 from services.outbox import (
     Button,
     Outgoing,
@@ -97,8 +98,8 @@ def meeting_buttons(rule: CompiledRule, occurrence_id: int) -> list[list[Button]
         return []
     return [
         [
-            Button("已召开", f"rem:held:{occurrence_id}"),
-            Button("改期", f"rem:post:{occurrence_id}"),
+            Button("已召开", MEETING.encode(MeetingAction.HELD, occurrence_id)),
+            Button("改期", MEETING.encode(MeetingAction.POSTPONE, occurrence_id)),
         ]
     ]
 
