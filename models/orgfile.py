@@ -156,6 +156,7 @@ class OrgFile(Strict):
         for i, dept in enumerate(self.departments):
             if dept.parent is not None and dept.parent not in known:
                 raise ValueError(f"departments[{i}].parent: unknown department '{dept.parent}'")
+        _acyclic("departments", "department", [(d.key, d.parent) for d in self.departments])
         for kind in (DepartmentKind.COORDINATOR, DepartmentKind.LEADING_GROUP):
             if not any(d.kind == kind for d in self.departments):
                 raise ValueError(f"departments: one department of kind '{kind}' is required")
@@ -167,6 +168,7 @@ class OrgFile(Strict):
             for key in area.departments:
                 if key not in known:
                     raise ValueError(f"areas[{i}].departments: unknown department '{key}'")
+        _acyclic("areas", "area", [(a.key, a.parent) for a in self.areas])
         _unique("categories", [c.key for c in self.categories])
         for i, cat in enumerate(self.categories):
             for route in cat.routes:
@@ -211,3 +213,29 @@ def _unique(block: str, keys: list[str]) -> None:
         if key in seen:
             raise ValueError(f"{block}: key '{key}' appears twice")
         seen.add(key)
+
+
+def _acyclic(block: str, noun: str, links: list[tuple[str, str | None]]) -> None:
+    """Refuse a parent chain that comes back to where it started (it would never reach a top).
+
+    Reported at the first entry, in file order, that lies on a cycle, with the whole loop.
+    """
+    parent = dict(links)
+    for i, (key, _) in enumerate(links):
+        chain = [key]
+        up = parent.get(key)
+        # Every step adds a new key to chain, so this stops within len(links) steps.
+        while up is not None and up not in chain:
+            chain.append(up)
+            up = parent.get(up)
+        if up == key:
+            if len(chain) == 1:
+                raise ValueError(
+                    f"{block}[{i}].parent: {noun} '{key}' is its own parent; "
+                    "remove the parent line or name the one above it"
+                )
+            loop = " → ".join([*chain, key])
+            raise ValueError(
+                f"{block}[{i}].parent: the parents go round in a circle ({loop}); "
+                f"one {noun} of them must be at the top (no parent) or under another"
+            )

@@ -93,7 +93,11 @@ async def create_invite(
 async def _community_of_area(session: AsyncSession, area_id: int) -> DepartmentInfo | None:
     """A grid worker belongs to the community responsible for their area (or its parent)."""
     current: int | None = area_id
-    while current is not None:
+    seen: set[int] = set()
+    # Bounded by the number of areas even if rows loop (org-file checks refuse a cycle, but
+    # an unbounded walk on bad rows once hung the whole bot).
+    while current is not None and current not in seen:
+        seen.add(current)
         row = await session.scalar(
             select(Department)
             .join(AreaDepartment, AreaDepartment.department_id == Department.id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_sessions
@@ -174,3 +175,32 @@ async def test_bind_moves_and_lists(engine: AsyncEngine, clock: FakeClock):
     async with sessions() as s, s.begin():
         dept = await unbind_group(s, chat_id=-200, thread_id=7, now=clock.now())
     assert dept.key == "housing"
+
+
+async def test_invite_ends_on_areas_whose_parents_loop_in_the_database(
+    engine: AsyncEngine, clock: FakeClock
+):
+    """Rows that bypassed the org-file check (a parent cycle) must not hang /invite 网格员."""
+    sessions, admin = await _setup(engine, clock)
+    async with sessions() as s, s.begin():
+        rows = {a.key: a for a in await s.scalars(select(Area))}
+        estate, other = rows["qianshan_lihuayuan"], rows["qianshan_cuifeng"]
+        estate.parent_id, other.parent_id = other.id, estate.id
+        await s.execute(
+            delete(AreaDepartment).where(AreaDepartment.area_id.in_([estate.id, other.id]))
+        )
+    async with sessions() as s, s.begin():
+        # wait_for turns the old endless walk into a failure instead of a hung suite.
+        invite = await asyncio.wait_for(
+            create_invite(
+                s,
+                actor=admin,
+                role_word="网格员",
+                target="梨花苑小区",
+                now=clock.now(),
+                ttl=timedelta(days=7),
+            ),
+            timeout=10,
+        )
+    assert invite.area is not None and invite.area.key == "qianshan_lihuayuan"
+    assert invite.department is None  # no community on the loop: none is guessed
