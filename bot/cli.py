@@ -70,8 +70,10 @@ def check_config(path: str | None) -> int:
 
 def db_upgrade() -> int:
     from bot.db import upgrade_sync
+    from bot.dbcheck import check_database
 
     settings = load_settings()
+    check_database(settings.database_url)
     upgrade_sync(settings.database_url)
     print("database schema is up to date")
     return 0

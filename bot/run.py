@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
+from bot.dbcheck import check_database
 from bot.lock import AlreadyRunning, lock_database
 from bot.logsetup import configure_logging, redact
 from bot.settings import load_settings
@@ -17,6 +18,9 @@ from bot.settings import load_settings
 def run() -> int:
     settings = load_settings()
     token = settings.require_token()
+    # A database that cannot be opened or written stops here in one line (ConfigError, exit 2),
+    # not in a traceback from inside polling.
+    check_database(settings.database_url)
     configure_logging(token)
     try:
         lock = lock_database(settings.database_url)

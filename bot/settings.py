@@ -9,10 +9,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ORG = PROJECT_ROOT / "org.example.yaml"
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{20,}$")
+# The async drivers the bot is built and tested with.
+DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+DATABASE_EXAMPLES = (
+    "sqlite+aiosqlite:///./data/firegrid.db or postgresql+asyncpg://user:password@host:5432/db"
+)
 
 
 class ConfigError(Exception):
@@ -42,6 +49,32 @@ class Settings(BaseSettings):
                 f"'{value}' is not an http(s) URL; "
                 "use e.g. https://api.telegram.org/bot or http://127.0.0.1:8081/bot"
             )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            # Not echoed: a mistyped URL may still hold a password.
+            raise ValueError(f"not a database URL; write e.g. {DATABASE_EXAMPLES}") from None
+        backend, _, driver = url.drivername.partition("+")
+        if backend == "postgres":
+            backend = "postgresql"
+        wanted = DATABASE_DRIVERS.get(backend)
+        shown = url.render_as_string(hide_password=True)
+        if wanted is None:
+            raise ValueError(
+                f"'{shown}': FireGrid runs on SQLite or PostgreSQL only; "
+                f"write e.g. {DATABASE_EXAMPLES}"
+            )
+        if driver != wanted:
+            fixed = url.set(drivername=f"{backend}+{wanted}").render_as_string(hide_password=True)
+            raise ValueError(f"'{shown}' needs the async driver {wanted}; write {fixed}")
+        if backend == "postgresql" and not url.database:
+            raise ValueError(f"'{shown}' names no database; write e.g. {DATABASE_EXAMPLES}")
         return value
 
     @field_validator("firegrid_tz")
