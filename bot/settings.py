@@ -124,6 +124,10 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings; any mistake becomes a ConfigError naming the key."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise ConfigError(
+            ".env: not UTF-8 text; save it as UTF-8 (e.g. in the editor's 'Save with encoding' menu)"
+        ) from None
     except ValidationError as exc:
         error = exc.errors()[0]
         key = str(error["loc"][0]).upper() if error["loc"] else "settings"

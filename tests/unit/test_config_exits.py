@@ -190,3 +190,9 @@ def test_run_as_a_process_prints_one_line_when_postgresql_is_down(tmp_path: Path
     assert "Traceback" not in result.stderr and "s3cretPW" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert "DATABASE_URL: the PostgreSQL server at 127.0.0.1:1 did not answer" in result.stderr
+
+
+def test_env_file_not_saved_as_utf8(env, capsys):
+    (env / ".env").write_bytes("FIREGRID_TZ=Asia/Shanghai\n# 机器人设置\n".encode("gb18030"))
+    line = _one_line(capsys, "db", "upgrade")
+    assert line.startswith("firegrid: .env: not UTF-8 text")
