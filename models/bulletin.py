@@ -194,8 +194,8 @@ class Highlight(_Dto):
     form: str | None = None
 
 
-class HeadlineFigures(_Dto):
-    """The month at a glance; the same fields for the previous month give the change."""
+class CaseHeadline(_Dto):
+    """The month's cases at a glance: hazards whistled, dispatches and how they were answered."""
 
     whistled: int = Field(ge=0, default=0)
     closed: int = Field(ge=0, default=0)
@@ -206,10 +206,26 @@ class HeadlineFigures(_Dto):
     median_ack_minutes: float | None = None
     escalations: int = Field(ge=0, default=0)
     reopened: int = Field(ge=0, default=0)
+
+
+class ReportHeadline(_Dto):
+    """The month's monthly reports at a glance."""
+
     reports_on_time: int = Field(ge=0, default=0)
     reports_late: int = Field(ge=0, default=0)
     reports_missing: int = Field(ge=0, default=0)
     reports_pending: int = Field(ge=0, default=0)
+
+
+class HeadlineFigures(CaseHeadline, ReportHeadline):
+    """The month at a glance; the same fields for the previous month give the change.
+
+    services/bulletin/headline.py names and formats each figure for the renderers.
+    """
+
+    @classmethod
+    def of(cls, cases: CaseHeadline, reports: ReportHeadline) -> HeadlineFigures:
+        return cls(**cases.model_dump(), **reports.model_dump())
 
     @property
     def on_time_rate(self) -> Decimal | None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from models.bulletin import (
     Bulletin,
     BulletinSpec,
+    CaseHeadline,
     DepartmentResponse,
     DepartmentTimes,
     DutyKind,
@@ -35,6 +36,7 @@ from models.bulletin import (
     Highlight,
     LedgerCase,
     OpenCase,
+    ReportHeadline,
     ReportRow,
     ReportStatus,
     TalkProposal,
@@ -48,9 +50,9 @@ from models.people import Person
 from models.period import MonthPeriod
 from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
-from services.bulletin.format import short_local_text
 from services.forms.answers import format_answer
 from services.forms.deadlines import ReportConfig, deadline_of
+from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
 
 MEDIAN = Fraction(1, 2)
@@ -249,7 +251,7 @@ def _sorted_tallies(tallies: dict[str, _Tally], order: dict[str, int]) -> list[H
 class CaseFigures:
     """What the cases give the headline and the hazard section."""
 
-    headline: dict[str, Any] = field(default_factory=dict)
+    headline: CaseHeadline = field(default_factory=CaseHeadline)
     hazards: HazardFigures = field(default_factory=HazardFigures)
     response: list[DepartmentResponse] = field(default_factory=list)
 
@@ -332,17 +334,17 @@ async def case_figures(
         .where(CaseEvent.kind == EventKind.REOPENED, w.contains(CaseEvent.at))
     )
 
-    headline = {
-        "whistled": total.whistled,
-        "closed": total.closed,
-        "open": total.whistled - total.closed,
-        "overdue": total.overdue,
-        "dispatches": sum(n for n, _, _ in per_dept.values()),
-        "acks_on_time": sum(o for _, _, o in per_dept.values()),
-        "median_ack_minutes": overall_q.get(0, {}).get(MEDIAN),
-        "escalations": sum(escalations.values()),
-        "reopened": int(reopen_events or 0),
-    }
+    headline = CaseHeadline(
+        whistled=total.whistled,
+        closed=total.closed,
+        open=total.whistled - total.closed,
+        overdue=total.overdue,
+        dispatches=sum(n for n, _, _ in per_dept.values()),
+        acks_on_time=sum(o for _, _, o in per_dept.values()),
+        median_ack_minutes=overall_q.get(0, {}).get(MEDIAN),
+        escalations=sum(escalations.values()),
+        reopened=int(reopen_events or 0),
+    )
     if not details:
         return CaseFigures(headline=headline)
 
@@ -550,6 +552,14 @@ class ReportFigures:
 
     def count(self, status: ReportStatus) -> int:
         return sum(1 for r in self.rows if r.status is status)
+
+    def headline(self) -> ReportHeadline:
+        return ReportHeadline(
+            reports_on_time=self.count(ReportStatus.ON_TIME),
+            reports_late=self.count(ReportStatus.LATE),
+            reports_missing=self.count(ReportStatus.MISSING),
+            reports_pending=self.count(ReportStatus.PENDING),
+        )
 
 
 def _owing(forms: FormsFile, depts: Iterable[Dept], form_key: str) -> list[Dept]:
@@ -761,13 +771,7 @@ async def meeting_duties(
 
 
 def _headline(cases: CaseFigures, reports: ReportFigures) -> HeadlineFigures:
-    return HeadlineFigures(
-        **cases.headline,
-        reports_on_time=reports.count(ReportStatus.ON_TIME),
-        reports_late=reports.count(ReportStatus.LATE),
-        reports_missing=reports.count(ReportStatus.MISSING),
-        reports_pending=reports.count(ReportStatus.PENDING),
-    )
+    return HeadlineFigures.of(cases.headline, reports.headline())
 
 
 def talks(
@@ -802,9 +806,9 @@ async def compute_bulletin(
     if before:
         notes.append("本月早于系统启用，无业务记录。")
     elif epoch is not None and epoch > w.start:
-        notes.append(f"系统自{short_local_text(epoch, tz)}启用，本月数据自该时起统计。")
+        notes.append(f"系统自{fmt_datetime(epoch, tz)}启用，本月数据自该时起统计。")
     if now < w.end:
-        notes.append(f"本通报数据截至{short_local_text(w.as_of, tz)}。")
+        notes.append(f"本通报数据截至{fmt_datetime(w.as_of, tz)}。")
 
     cases = await case_figures(session, w, spec, src.org, depts, roots, details=True)
     reports = (
