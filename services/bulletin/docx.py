@@ -20,7 +20,13 @@ from lxml import etree
 
 from models.bulletin import Bulletin, ReportStatus
 from services.bulletin.format import DASH, chinese_number, local_text, minutes_text, rate_text
-from services.bulletin.headline import MEDIAN_ACK, ON_TIME_RATE, WHISTLED, document_rows
+from services.bulletin.headline import (
+    MEDIAN_ACK,
+    WHISTLED,
+    document_rows,
+    on_time_text,
+    versus,
+)
 from services.timefmt import fmt_date
 
 TITLE_FONT = "方正小标宋简体"
@@ -217,10 +223,6 @@ def add_font_fallbacks(docx_bytes: bytes, fallbacks: dict[str, str]) -> bytes:
 
 def _overview(b: Bulletin) -> str:
     cur, prev = b.current, b.previous
-
-    def versus(change: str) -> str:
-        return "" if change == DASH else f"（较上月{change}）"
-
     parts = []
     if cur.whistled:
         parts.append(
@@ -233,8 +235,7 @@ def _overview(b: Bulletin) -> str:
     if cur.dispatches:
         parts.append(
             f"各责任部门共接派遣{cur.dispatches}次，按时报到{cur.acks_on_time}次，"
-            f"按时报到率{ON_TIME_RATE.text(cur)}"
-            + versus(ON_TIME_RATE.change(cur, prev))
+            + on_time_text(cur, prev)
             + f"，报到用时中位数{MEDIAN_ACK.text(cur)}"
             + versus(MEDIAN_ACK.change(cur, prev))
             + f"；升级{cur.escalations}次，核查未通过重新处置{cur.reopened}次。"

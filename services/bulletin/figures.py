@@ -247,6 +247,16 @@ def _sorted_tallies(tallies: dict[str, _Tally], order: dict[str, int]) -> list[H
     ]
 
 
+@dataclass(frozen=True)
+class _Dispatches:
+    """One department's dispatches in the window: how many, 报到, on time, window still open."""
+
+    cases: int
+    acked: int
+    on_time: int
+    awaiting: int
+
+
 @dataclass
 class CaseFigures:
     """What the cases give the headline and the hazard section."""
@@ -305,6 +315,12 @@ async def case_figures(
         cd.acked_at < w.as_of,
         or_(cd.ack_due_at.is_(None), cd.acked_at <= cd.ack_due_at),
     )
+    # Not yet 报到 and the window (until the first escalation) still open: neither on time nor
+    # late yet, so not counted in the rate (an 报到 at ack_due_at itself is still on time).
+    awaiting = and_(
+        or_(cd.acked_at.is_(None), cd.acked_at >= w.as_of),
+        or_(cd.ack_due_at.is_(None), cd.ack_due_at >= w.as_of),
+    )
     dispatched = and_(w.contains(cd.dispatched_at), cd.removed_at.is_(None))
     counts = await session.execute(
         select(
@@ -312,11 +328,15 @@ async def case_figures(
             func.count(),
             func.sum(case((acked, 1), else_=0)),
             func.sum(case((on_time, 1), else_=0)),
+            func.sum(case((awaiting, 1), else_=0)),
         )
         .where(dispatched)
         .group_by(cd.department_id)
     )
-    per_dept = {dept_id: (n, int(a or 0), int(o or 0)) for dept_id, n, a, o in counts}
+    per_dept = {
+        dept_id: _Dispatches(n, int(a or 0), int(o or 0), int(p or 0))
+        for dept_id, n, a, o, p in counts
+    }
     base = select().select_from(cd).where(dispatched)
     ack_minutes = minutes_between(first_ack, cd.dispatched_at, dialect)
     overall_q = await quantiles(
@@ -339,8 +359,9 @@ async def case_figures(
         closed=total.closed,
         open=total.whistled - total.closed,
         overdue=total.overdue,
-        dispatches=sum(n for n, _, _ in per_dept.values()),
-        acks_on_time=sum(o for _, _, o in per_dept.values()),
+        dispatches=sum(d.cases for d in per_dept.values()),
+        acks_on_time=sum(d.on_time for d in per_dept.values()),
+        awaiting_ack=sum(d.awaiting for d in per_dept.values()),
         median_ack_minutes=overall_q.get(0, {}).get(MEDIAN),
         escalations=sum(escalations.values()),
         reopened=int(reopen_events or 0),
@@ -391,16 +412,17 @@ async def case_figures(
 
     response = []
     for dept_id in sorted(per_dept, key=lambda d: depts[d].order if d in depts else 1 << 30):
-        n, n_acked, n_on_time = per_dept[dept_id]
+        counted = per_dept[dept_id]
         dept = depts.get(dept_id)
         q = ack_q.get(dept_id, {})
         response.append(
             DepartmentResponse(
                 department_key=dept.key if dept else str(dept_id),
                 department=dept.name if dept else str(dept_id),
-                cases=n,
-                acks=n_acked,
-                acks_on_time=min(n_on_time, n_acked),
+                cases=counted.cases,
+                acks=counted.acked,
+                acks_on_time=min(counted.on_time, counted.acked),
+                awaiting_ack=counted.awaiting,
                 median_ack_minutes=q.get(MEDIAN),
                 p90_ack_minutes=q.get(P90),
                 median_resolve_minutes=resolve_q.get(dept_id, {}).get(MEDIAN),
@@ -416,7 +438,14 @@ async def case_figures(
         by_category=_sorted_tallies(cats, cat_order),
         by_area=_sorted_tallies(areas, {}),
         by_department=_sorted_tallies(by_dept, dept_order),
-        oldest_open=await oldest_open(session, w, spec.oldest_open, depts, roots),
+        oldest_open=await oldest_open(
+            session,
+            w,
+            spec.oldest_open,
+            depts,
+            roots,
+            after=timedelta(days=spec.overdue_after_days),
+        ),
     )
     return CaseFigures(headline=headline, hazards=hazards, response=response)
 
@@ -427,17 +456,24 @@ async def oldest_open(
     limit: int,
     depts: dict[int, Dept],
     roots: dict[int, tuple[int, str]],
+    *,
+    after: timedelta,
 ) -> list[OpenCase]:
-    """The cases open at the window's end that were whistled earliest (any month)."""
+    """The cases open at the window's end that were whistled earliest (any month).
+
+    Only cases open longer than `after` (the 超期 limit) are 久未结案: a case whistled a
+    minute ago is the newest, not a long-open one, even when it is the only one open.
+    """
     if limit == 0:
         return []
+    whistled_before = w.as_of - after
     # Two index-friendly halves instead of one OR: still open now, or closed after the moment.
     found: list[Any] = []
     for still_open in (Case.closed_at.is_(None), Case.closed_at >= w.as_of):
         found += (
             await session.execute(
                 select(Case.id, Case.number, Case.category_name, Case.area_id, Case.created_at)
-                .where(still_open, Case.created_at < w.as_of)
+                .where(still_open, Case.created_at < whistled_before)
                 .order_by(Case.created_at, Case.id)
                 .limit(limit)
             )

@@ -149,6 +149,7 @@ OPEN = Count("未结案", lambda f: f.open, "起")
 OVERDUE = Count("其中超期", lambda f: f.overdue, "起")
 DISPATCHES = Count("派遣部门", lambda f: f.dispatches, "次")
 ACKS_ON_TIME = Count("按时报到", lambda f: f.acks_on_time, "次")
+AWAITING_ACK = Count("尚在报到时限内", lambda f: f.awaiting_ack, "次")
 ON_TIME_RATE = Rate("按时报到率", lambda f: f.on_time_rate)
 MEDIAN_ACK = Minutes("报到用时中位数", lambda f: f.median_ack_minutes)
 ESCALATIONS = Count("升级", lambda f: f.escalations, "次")
@@ -179,6 +180,7 @@ LEDGER_SHEET: tuple[Figure[Any], ...] = (
     OVERDUE,
     DISPATCHES,
     ACKS_ON_TIME,
+    AWAITING_ACK,
     ON_TIME_RATE,
     MEDIAN_ACK,
     ESCALATIONS,
@@ -187,6 +189,28 @@ LEDGER_SHEET: tuple[Figure[Any], ...] = (
     REPORTS_LATE,
     REPORTS_MISSING,
 )
+
+
+def versus(change: str) -> str:
+    """`（较上月↑3）`, or nothing when there is no previous month to compare with."""
+    return "" if change == DASH else f"（较上月{change}）"
+
+
+def on_time_text(current: HeadlineFigures, previous: HeadlineFigures | None) -> str:
+    """`按时报到率70.0%（较上月↓30.0个百分点）` for the prose, saying what is not judged yet.
+
+    Dispatches whose window is still open are left out of the rate; when no dispatch can be
+    judged yet the rate is 暂无可评, not 0.0%.
+    """
+    waiting = current.awaiting_ack
+    if ON_TIME_RATE.read(current) is None:
+        if waiting:
+            return f"按时报到率暂无可评（{waiting}次派遣均在报到时限内）"
+        return f"按时报到率{ON_TIME_RATE.text(current)}"
+    text = f"按时报到率{ON_TIME_RATE.text(current)}" + versus(
+        ON_TIME_RATE.change(current, previous)
+    )
+    return text + (f"，另有{waiting}次派遣尚在报到时限内" if waiting else "")
 
 
 @dataclass(frozen=True)

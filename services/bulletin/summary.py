@@ -5,13 +5,14 @@ from __future__ import annotations
 from html import escape
 
 from models.bulletin import Bulletin, ReportStatus
-from services.bulletin.format import DASH, minutes_text
+from services.bulletin.format import minutes_text
 from services.bulletin.headline import (
     ESCALATIONS,
     MEDIAN_ACK,
-    ON_TIME_RATE,
     REPORTS_MISSING,
     WHISTLED,
+    on_time_text,
+    versus,
 )
 from services.timefmt import fmt_date
 
@@ -25,11 +26,6 @@ def _clip(text: str, limit: int = _ITEM_CHARS) -> str:
     """Escape user-given text after clipping it, so one long name cannot fill the screen."""
     text = " ".join(text.split())
     return escape(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def _versus(change: str) -> str:
-    """`（较上月↑3）`, or nothing when there is no previous month to compare with."""
-    return "" if change == DASH else f"（较上月{change}）"
 
 
 def _named(items: list[str], cap: int, unit: str) -> str:
@@ -52,11 +48,11 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
         return "\n".join(lines)
 
     if cur.whistled == 0 and cur.open == 0:
-        lines.append("隐患：本月无吹哨隐患" + _versus(WHISTLED.change(cur, prev)) + "。")
+        lines.append("隐患：本月无吹哨隐患" + versus(WHISTLED.change(cur, prev)) + "。")
     else:
         lines.append(
             f"隐患：吹哨{cur.whistled}起"
-            + _versus(WHISTLED.change(cur, prev))
+            + versus(WHISTLED.change(cur, prev))
             + f"，已结案{cur.closed}起，未结案{cur.open}起"
             + (f"，其中超期{cur.overdue}起" if cur.overdue else "")
             + "。"
@@ -64,11 +60,10 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
     if cur.dispatches:
         lines.append(
             f"报到：用时中位数{MEDIAN_ACK.text(cur)}"
-            + _versus(MEDIAN_ACK.change(cur, prev))
-            + f"，按时报到率{ON_TIME_RATE.text(cur)}"
-            + _versus(ON_TIME_RATE.change(cur, prev))
+            + versus(MEDIAN_ACK.change(cur, prev))
+            + f"，{on_time_text(cur, prev)}"
             + f"，升级{cur.escalations}次"
-            + _versus(ESCALATIONS.change(cur, prev))
+            + versus(ESCALATIONS.change(cur, prev))
             + (f"，核查未通过{cur.reopened}次" if cur.reopened else "")
             + "。"
         )
@@ -79,7 +74,7 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
         lines.append(
             f"月报：应报{cur.reports_expected}份，按时{cur.reports_on_time}份，"
             f"逾期{cur.reports_late}份，未报送{cur.reports_missing}份"
-            + _versus(REPORTS_MISSING.change(cur, prev))
+            + versus(REPORTS_MISSING.change(cur, prev))
             + (f"，未到截止时间{cur.reports_pending}份" if cur.reports_pending else "")
             + "。"
         )
