@@ -131,7 +131,7 @@ class HazardTally(_Dto):
 
 
 class OpenCase(_Dto):
-    """One of the oldest cases still open at the end of the month."""
+    """One of the oldest cases still open at the end of the month, open past the 超期 limit."""
 
     number: str
     category: str
@@ -440,6 +440,7 @@ class BulletinSpec(_Spec):
     catch_up_hours: int = Field(default=72, ge=0)
     # An open case is overdue (超期) once it has been open this many days.
     overdue_after_days: int = Field(default=7, ge=1)
+    # How many 超期 cases (open past overdue_after_days) are listed as 久未结案, oldest first.
     oldest_open: int = Field(default=5, ge=0, le=50)
     talk: TalkRule = Field(default_factory=TalkRule)
     duties: list[DutySpec] = Field(default_factory=list)

@@ -13,7 +13,9 @@ from services.clock import FakeClock
 from tests.cases.botoffice import ADMIN, open_office
 
 
-async def test_digest_five_seconds_after_a_dispatch_judges_nobody(sqlite_url: str, clock: FakeClock):
+async def test_digest_five_seconds_after_a_dispatch_judges_nobody(
+    sqlite_url: str, clock: FakeClock
+):
     sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
     office = await open_office(sim)
     await office.whistle()
