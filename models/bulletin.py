@@ -131,7 +131,7 @@ class HazardTally(_Dto):
 
 
 class OpenCase(_Dto):
-    """One of the oldest cases still open at the end of the month."""
+    """One of the oldest cases still open at the end of the month, open past the 超期 limit."""
 
     number: str
     category: str
@@ -163,19 +163,28 @@ class DepartmentResponse(_Dto):
     reopened: int = Field(ge=0, default=0)
     # The ladder's escalation limit for this department's cases (minutes): the chart's marker.
     ack_limit_minutes: float | None = None
+    # Dispatches not yet 报到 whose window (until the first escalation) is still open.
+    awaiting_ack: int = Field(ge=0, default=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> DepartmentResponse:
         if self.acks > self.cases or self.acks_on_time > self.acks:
             raise ValueError("acks_on_time <= acks <= cases")
+        if self.acks_on_time + self.awaiting_ack > self.cases:
+            raise ValueError("a dispatch still awaiting 报到 was not 报到 on time")
         if self.acks == 0 and self.median_ack_minutes is not None:
             raise ValueError("a median time to 报到 needs at least one 报到")
         return self
 
     @property
+    def judged(self) -> int:
+        """Dispatches whose 报到 is decided: reported for duty, or the window has closed."""
+        return self.cases - self.awaiting_ack
+
+    @property
     def on_time_rate(self) -> Decimal | None:
-        """On-time 报到 as a percentage of the cases dispatched; None without cases."""
-        return percent(self.acks_on_time, self.cases)
+        """On-time 报到 as a percentage of the judged dispatches; None before any is judged."""
+        return percent(self.acks_on_time, self.judged)
 
 
 class TalkProposal(_Dto):
@@ -194,8 +203,8 @@ class Highlight(_Dto):
     form: str | None = None
 
 
-class HeadlineFigures(_Dto):
-    """The month at a glance; the same fields for the previous month give the change."""
+class CaseHeadline(_Dto):
+    """The month's cases at a glance: hazards whistled, dispatches and how they were answered."""
 
     whistled: int = Field(ge=0, default=0)
     closed: int = Field(ge=0, default=0)
@@ -203,18 +212,46 @@ class HeadlineFigures(_Dto):
     overdue: int = Field(ge=0, default=0)
     dispatches: int = Field(ge=0, default=0)
     acks_on_time: int = Field(ge=0, default=0)
+    # Dispatches not yet 报到 whose window is still open: neither on time nor late yet.
+    awaiting_ack: int = Field(ge=0, default=0)
     median_ack_minutes: float | None = None
     escalations: int = Field(ge=0, default=0)
     reopened: int = Field(ge=0, default=0)
+
+    @model_validator(mode="after")
+    def _judged(self) -> CaseHeadline:
+        if self.acks_on_time + self.awaiting_ack > self.dispatches:
+            raise ValueError("acks_on_time + awaiting_ack <= dispatches")
+        return self
+
+
+class ReportHeadline(_Dto):
+    """The month's monthly reports at a glance."""
+
     reports_on_time: int = Field(ge=0, default=0)
     reports_late: int = Field(ge=0, default=0)
     reports_missing: int = Field(ge=0, default=0)
     reports_pending: int = Field(ge=0, default=0)
 
+
+class HeadlineFigures(CaseHeadline, ReportHeadline):
+    """The month at a glance; the same fields for the previous month give the change.
+
+    services/bulletin/headline.py names and formats each figure for the renderers.
+    """
+
+    @classmethod
+    def of(cls, cases: CaseHeadline, reports: ReportHeadline) -> HeadlineFigures:
+        return cls(**cases.model_dump(), **reports.model_dump())
+
     @property
     def on_time_rate(self) -> Decimal | None:
-        """On-time 报到 over all department dispatches of the month, in percent."""
-        return percent(self.acks_on_time, self.dispatches)
+        """On-time 报到 over the month's dispatches already judged, in percent.
+
+        A dispatch whose window is still open is neither on time nor late yet (as a report
+        before its deadline is 未到截止时间): None while no dispatch can be judged.
+        """
+        return percent(self.acks_on_time, self.dispatches - self.awaiting_ack)
 
     @property
     def reports_expected(self) -> int:
@@ -327,7 +364,8 @@ class TalkRule(_Spec):
 
     escalations_at_least: int | None = Field(default=2, ge=1)
     on_time_rate_below: Decimal | None = Field(default=Decimal(80), gt=0, le=100)
-    # A rate over one or two cases says little; below this many cases the rate is not judged.
+    # A rate over one or two dispatches says little: below this many judged (报到, or the
+    # window closed) the rate is not held against the department.
     min_cases_for_rate: int = Field(default=1, ge=1)
     missing_reports_at_least: int | None = Field(default=None, ge=1)
 
@@ -355,7 +393,7 @@ class TalkRule(_Spec):
             if (
                 self.on_time_rate_below is not None
                 and rate is not None
-                and response.cases >= self.min_cases_for_rate
+                and response.judged >= self.min_cases_for_rate
                 and rate < self.on_time_rate_below
             ):
                 found.append(f"按时报到率{rate}%")
@@ -402,6 +440,7 @@ class BulletinSpec(_Spec):
     catch_up_hours: int = Field(default=72, ge=0)
     # An open case is overdue (超期) once it has been open this many days.
     overdue_after_days: int = Field(default=7, ge=1)
+    # How many 超期 cases (open past overdue_after_days) are listed as 久未结案, oldest first.
     oldest_open: int = Field(default=5, ge=0, le=50)
     talk: TalkRule = Field(default_factory=TalkRule)
     duties: list[DutySpec] = Field(default_factory=list)

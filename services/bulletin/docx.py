@@ -19,18 +19,15 @@ from docx.text.run import Run
 from lxml import etree
 
 from models.bulletin import Bulletin, ReportStatus
-from services.bulletin.format import (
-    DASH,
-    chinese_number,
-    count_change,
-    date_text,
-    headline_rows,
-    local_text,
-    minutes_change,
-    minutes_text,
-    rate_change,
-    rate_text,
+from services.bulletin.format import DASH, chinese_number, local_text, minutes_text, rate_text
+from services.bulletin.headline import (
+    MEDIAN_ACK,
+    WHISTLED,
+    document_rows,
+    on_time_text,
+    versus,
 )
+from services.timefmt import fmt_date
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -226,15 +223,11 @@ def add_font_fallbacks(docx_bytes: bytes, fallbacks: dict[str, str]) -> bytes:
 
 def _overview(b: Bulletin) -> str:
     cur, prev = b.current, b.previous
-
-    def versus(change: str) -> str:
-        return "" if change == DASH else f"（较上月{change}）"
-
     parts = []
     if cur.whistled:
         parts.append(
             f"本月共吹哨隐患{cur.whistled}起"
-            + versus(count_change(cur.whistled, None if prev is None else prev.whistled))
+            + versus(WHISTLED.change(cur, prev))
             + f"，已结案{cur.closed}起，未结案{cur.open}起，其中超期{cur.overdue}起。"
         )
     else:
@@ -242,14 +235,9 @@ def _overview(b: Bulletin) -> str:
     if cur.dispatches:
         parts.append(
             f"各责任部门共接派遣{cur.dispatches}次，按时报到{cur.acks_on_time}次，"
-            f"按时报到率{rate_text(cur.on_time_rate)}"
-            + versus(rate_change(cur.on_time_rate, None if prev is None else prev.on_time_rate))
-            + f"，报到用时中位数{minutes_text(cur.median_ack_minutes)}"
-            + versus(
-                minutes_change(
-                    cur.median_ack_minutes, None if prev is None else prev.median_ack_minutes
-                )
-            )
+            + on_time_text(cur, prev)
+            + f"，报到用时中位数{MEDIAN_ACK.text(cur)}"
+            + versus(MEDIAN_ACK.change(cur, prev))
             + f"；升级{cur.escalations}次，核查未通过重新处置{cur.reopened}次。"
         )
     if cur.reports_expected:
@@ -284,7 +272,7 @@ def render_docx(b: Bulletin) -> bytes:
     doc.text(_overview(b))
     doc.table(
         ["指标", "本月", "上月", "变化"],
-        [[r.label, r.current, r.previous, r.change] for r in headline_rows(b)],
+        [[r.label, r.current, r.previous, r.change] for r in document_rows(b)],
     )
 
     doc.heading("月度报告报送情况")
@@ -439,5 +427,5 @@ def _signed(doc: _Writer, b: Bulletin) -> bytes:
     doc.blank()
     doc.blank()
     doc.right(b.office)
-    doc.right(date_text(b.issue_date))
+    doc.right(fmt_date(b.issue_date, weekday=False))
     return doc.to_bytes()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from models.bulletin import (
     Bulletin,
     BulletinSpec,
+    CaseHeadline,
     DepartmentResponse,
     DepartmentTimes,
     DutyKind,
@@ -35,6 +36,7 @@ from models.bulletin import (
     Highlight,
     LedgerCase,
     OpenCase,
+    ReportHeadline,
     ReportRow,
     ReportStatus,
     TalkProposal,
@@ -48,9 +50,9 @@ from models.people import Person
 from models.period import MonthPeriod
 from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
-from services.bulletin.format import short_local_text
 from services.forms.answers import format_answer
 from services.forms.deadlines import ReportConfig, deadline_of
+from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
 
 MEDIAN = Fraction(1, 2)
@@ -245,11 +247,21 @@ def _sorted_tallies(tallies: dict[str, _Tally], order: dict[str, int]) -> list[H
     ]
 
 
+@dataclass(frozen=True)
+class _Dispatches:
+    """One department's dispatches in the window: how many, 报到, on time, window still open."""
+
+    cases: int
+    acked: int
+    on_time: int
+    awaiting: int
+
+
 @dataclass
 class CaseFigures:
     """What the cases give the headline and the hazard section."""
 
-    headline: dict[str, Any] = field(default_factory=dict)
+    headline: CaseHeadline = field(default_factory=CaseHeadline)
     hazards: HazardFigures = field(default_factory=HazardFigures)
     response: list[DepartmentResponse] = field(default_factory=list)
 
@@ -303,6 +315,12 @@ async def case_figures(
         cd.acked_at < w.as_of,
         or_(cd.ack_due_at.is_(None), cd.acked_at <= cd.ack_due_at),
     )
+    # Not yet 报到 and the window (until the first escalation) still open: neither on time nor
+    # late yet, so not counted in the rate (an 报到 at ack_due_at itself is still on time).
+    awaiting = and_(
+        or_(cd.acked_at.is_(None), cd.acked_at >= w.as_of),
+        or_(cd.ack_due_at.is_(None), cd.ack_due_at >= w.as_of),
+    )
     dispatched = and_(w.contains(cd.dispatched_at), cd.removed_at.is_(None))
     counts = await session.execute(
         select(
@@ -310,11 +328,15 @@ async def case_figures(
             func.count(),
             func.sum(case((acked, 1), else_=0)),
             func.sum(case((on_time, 1), else_=0)),
+            func.sum(case((awaiting, 1), else_=0)),
         )
         .where(dispatched)
         .group_by(cd.department_id)
     )
-    per_dept = {dept_id: (n, int(a or 0), int(o or 0)) for dept_id, n, a, o in counts}
+    per_dept = {
+        dept_id: _Dispatches(n, int(a or 0), int(o or 0), int(p or 0))
+        for dept_id, n, a, o, p in counts
+    }
     base = select().select_from(cd).where(dispatched)
     ack_minutes = minutes_between(first_ack, cd.dispatched_at, dialect)
     overall_q = await quantiles(
@@ -332,17 +354,18 @@ async def case_figures(
         .where(CaseEvent.kind == EventKind.REOPENED, w.contains(CaseEvent.at))
     )
 
-    headline = {
-        "whistled": total.whistled,
-        "closed": total.closed,
-        "open": total.whistled - total.closed,
-        "overdue": total.overdue,
-        "dispatches": sum(n for n, _, _ in per_dept.values()),
-        "acks_on_time": sum(o for _, _, o in per_dept.values()),
-        "median_ack_minutes": overall_q.get(0, {}).get(MEDIAN),
-        "escalations": sum(escalations.values()),
-        "reopened": int(reopen_events or 0),
-    }
+    headline = CaseHeadline(
+        whistled=total.whistled,
+        closed=total.closed,
+        open=total.whistled - total.closed,
+        overdue=total.overdue,
+        dispatches=sum(d.cases for d in per_dept.values()),
+        acks_on_time=sum(d.on_time for d in per_dept.values()),
+        awaiting_ack=sum(d.awaiting for d in per_dept.values()),
+        median_ack_minutes=overall_q.get(0, {}).get(MEDIAN),
+        escalations=sum(escalations.values()),
+        reopened=int(reopen_events or 0),
+    )
     if not details:
         return CaseFigures(headline=headline)
 
@@ -389,16 +412,17 @@ async def case_figures(
 
     response = []
     for dept_id in sorted(per_dept, key=lambda d: depts[d].order if d in depts else 1 << 30):
-        n, n_acked, n_on_time = per_dept[dept_id]
+        counted = per_dept[dept_id]
         dept = depts.get(dept_id)
         q = ack_q.get(dept_id, {})
         response.append(
             DepartmentResponse(
                 department_key=dept.key if dept else str(dept_id),
                 department=dept.name if dept else str(dept_id),
-                cases=n,
-                acks=n_acked,
-                acks_on_time=min(n_on_time, n_acked),
+                cases=counted.cases,
+                acks=counted.acked,
+                acks_on_time=min(counted.on_time, counted.acked),
+                awaiting_ack=counted.awaiting,
                 median_ack_minutes=q.get(MEDIAN),
                 p90_ack_minutes=q.get(P90),
                 median_resolve_minutes=resolve_q.get(dept_id, {}).get(MEDIAN),
@@ -414,7 +438,14 @@ async def case_figures(
         by_category=_sorted_tallies(cats, cat_order),
         by_area=_sorted_tallies(areas, {}),
         by_department=_sorted_tallies(by_dept, dept_order),
-        oldest_open=await oldest_open(session, w, spec.oldest_open, depts, roots),
+        oldest_open=await oldest_open(
+            session,
+            w,
+            spec.oldest_open,
+            depts,
+            roots,
+            after=timedelta(days=spec.overdue_after_days),
+        ),
     )
     return CaseFigures(headline=headline, hazards=hazards, response=response)
 
@@ -425,17 +456,24 @@ async def oldest_open(
     limit: int,
     depts: dict[int, Dept],
     roots: dict[int, tuple[int, str]],
+    *,
+    after: timedelta,
 ) -> list[OpenCase]:
-    """The cases open at the window's end that were whistled earliest (any month)."""
+    """The cases open at the window's end that were whistled earliest (any month).
+
+    Only cases open longer than `after` (the 超期 limit) are 久未结案: a case whistled a
+    minute ago is the newest, not a long-open one, even when it is the only one open.
+    """
     if limit == 0:
         return []
+    whistled_before = w.as_of - after
     # Two index-friendly halves instead of one OR: still open now, or closed after the moment.
     found: list[Any] = []
     for still_open in (Case.closed_at.is_(None), Case.closed_at >= w.as_of):
         found += (
             await session.execute(
                 select(Case.id, Case.number, Case.category_name, Case.area_id, Case.created_at)
-                .where(still_open, Case.created_at < w.as_of)
+                .where(still_open, Case.created_at < whistled_before)
                 .order_by(Case.created_at, Case.id)
                 .limit(limit)
             )
@@ -550,6 +588,14 @@ class ReportFigures:
 
     def count(self, status: ReportStatus) -> int:
         return sum(1 for r in self.rows if r.status is status)
+
+    def headline(self) -> ReportHeadline:
+        return ReportHeadline(
+            reports_on_time=self.count(ReportStatus.ON_TIME),
+            reports_late=self.count(ReportStatus.LATE),
+            reports_missing=self.count(ReportStatus.MISSING),
+            reports_pending=self.count(ReportStatus.PENDING),
+        )
 
 
 def _owing(forms: FormsFile, depts: Iterable[Dept], form_key: str) -> list[Dept]:
@@ -761,13 +807,7 @@ async def meeting_duties(
 
 
 def _headline(cases: CaseFigures, reports: ReportFigures) -> HeadlineFigures:
-    return HeadlineFigures(
-        **cases.headline,
-        reports_on_time=reports.count(ReportStatus.ON_TIME),
-        reports_late=reports.count(ReportStatus.LATE),
-        reports_missing=reports.count(ReportStatus.MISSING),
-        reports_pending=reports.count(ReportStatus.PENDING),
-    )
+    return HeadlineFigures.of(cases.headline, reports.headline())
 
 
 def talks(
@@ -802,9 +842,9 @@ async def compute_bulletin(
     if before:
         notes.append("本月早于系统启用，无业务记录。")
     elif epoch is not None and epoch > w.start:
-        notes.append(f"系统自{short_local_text(epoch, tz)}启用，本月数据自该时起统计。")
+        notes.append(f"系统自{fmt_datetime(epoch, tz)}启用，本月数据自该时起统计。")
     if now < w.end:
-        notes.append(f"本通报数据截至{short_local_text(w.as_of, tz)}。")
+        notes.append(f"本通报数据截至{fmt_datetime(w.as_of, tz)}。")
 
     cases = await case_figures(session, w, spec, src.org, depts, roots, details=True)
     reports = (

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from html import escape
 
-from models.bulletin import Bulletin, HeadlineFigures, ReportStatus
-from services.bulletin.format import (
-    count_change,
-    minutes_change,
-    minutes_text,
-    rate_change,
-    rate_text,
+from models.bulletin import Bulletin, ReportStatus
+from services.bulletin.format import minutes_text
+from services.bulletin.headline import (
+    ESCALATIONS,
+    MEDIAN_ACK,
+    REPORTS_MISSING,
+    WHISTLED,
+    on_time_text,
+    versus,
 )
+from services.timefmt import fmt_date
 
 TELEGRAM_TEXT_LIMIT = 4096
 # (talks, missing reports, oldest open cases) named in full; tried in order until the text fits.
@@ -23,15 +26,6 @@ def _clip(text: str, limit: int = _ITEM_CHARS) -> str:
     """Escape user-given text after clipping it, so one long name cannot fill the screen."""
     text = " ".join(text.split())
     return escape(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def _versus(change: str) -> str:
-    """`（较上月↑3）`, or nothing when there is no previous month to compare with."""
-    return "" if change == "—" else f"（较上月{change}）"
-
-
-def _before(prev: HeadlineFigures | None, field: str) -> int | None:
-    return None if prev is None else int(getattr(prev, field))
 
 
 def _named(items: list[str], cap: int, unit: str) -> str:
@@ -54,27 +48,22 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
         return "\n".join(lines)
 
     if cur.whistled == 0 and cur.open == 0:
-        lines.append(
-            "隐患：本月无吹哨隐患" + _versus(count_change(0, _before(prev, "whistled"))) + "。"
-        )
+        lines.append("隐患：本月无吹哨隐患" + versus(WHISTLED.change(cur, prev)) + "。")
     else:
         lines.append(
             f"隐患：吹哨{cur.whistled}起"
-            + _versus(count_change(cur.whistled, _before(prev, "whistled")))
+            + versus(WHISTLED.change(cur, prev))
             + f"，已结案{cur.closed}起，未结案{cur.open}起"
             + (f"，其中超期{cur.overdue}起" if cur.overdue else "")
             + "。"
         )
     if cur.dispatches:
-        prev_median = None if prev is None else prev.median_ack_minutes
-        prev_rate = None if prev is None else prev.on_time_rate
         lines.append(
-            f"报到：用时中位数{minutes_text(cur.median_ack_minutes)}"
-            + _versus(minutes_change(cur.median_ack_minutes, prev_median))
-            + f"，按时报到率{rate_text(cur.on_time_rate)}"
-            + _versus(rate_change(cur.on_time_rate, prev_rate))
+            f"报到：用时中位数{MEDIAN_ACK.text(cur)}"
+            + versus(MEDIAN_ACK.change(cur, prev))
+            + f"，{on_time_text(cur, prev)}"
             + f"，升级{cur.escalations}次"
-            + _versus(count_change(cur.escalations, _before(prev, "escalations")))
+            + versus(ESCALATIONS.change(cur, prev))
             + (f"，核查未通过{cur.reopened}次" if cur.reopened else "")
             + "。"
         )
@@ -85,7 +74,7 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
         lines.append(
             f"月报：应报{cur.reports_expected}份，按时{cur.reports_on_time}份，"
             f"逾期{cur.reports_late}份，未报送{cur.reports_missing}份"
-            + _versus(count_change(cur.reports_missing, _before(prev, "reports_missing")))
+            + versus(REPORTS_MISSING.change(cur, prev))
             + (f"，未到截止时间{cur.reports_pending}份" if cur.reports_pending else "")
             + "。"
         )
@@ -104,10 +93,10 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
         lines.append("建议约谈：无。")
 
     for case in b.hazards.oldest_open[:oldest_cap]:
-        local = case.whistled_at.astimezone(tz)
+        day = fmt_date(case.whistled_at.astimezone(tz).date(), weekday=False, year=False)
         lines.append(
             f"久未结案：{_clip(case.number)} {_clip(case.category)} · {_clip(case.area)}，"
-            f"{local.month}月{local.day}日吹哨，已{minutes_text(case.age_minutes)}。"
+            f"{day}吹哨，已{minutes_text(case.age_minutes)}。"
         )
     lines.append("详见附件：通报（Word）、台账（Excel）、统计图。")
     return "\n".join(lines)

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from models.bulletin import Bulletin, HeadlineFigures
+from models.bulletin import Bulletin
 from services.bulletin.format import DASH
+from services.bulletin.headline import sheet_rows
 
 Cell = str | int | float | datetime | None
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -117,48 +118,6 @@ def _rate(value: Decimal | None) -> float | str:
     return DASH if value is None else float(value)
 
 
-def _summary_rows(cur: HeadlineFigures, prev: HeadlineFigures | None) -> list[list[Cell]]:
-    def line(label: str, now: int | float | None, before: int | float | None) -> list[Cell]:
-        change: Cell = DASH
-        if now is not None and before is not None:
-            change = round(now - before, 1)
-        return [
-            label,
-            DASH if now is None else now,
-            DASH if before is None else before,
-            change,
-        ]
-
-    def rate(f: HeadlineFigures | None) -> float | None:
-        return None if f is None or f.on_time_rate is None else float(f.on_time_rate)
-
-    def median(f: HeadlineFigures | None) -> float | None:
-        if f is None or f.median_ack_minutes is None:
-            return None
-        return round(f.median_ack_minutes, 1)
-
-    counts = [
-        ("吹哨隐患（起）", "whistled"),
-        ("已结案（起）", "closed"),
-        ("未结案（起）", "open"),
-        ("其中超期（起）", "overdue"),
-        ("派遣部门（次）", "dispatches"),
-        ("按时报到（次）", "acks_on_time"),
-        ("升级（次）", "escalations"),
-        ("核查未通过重新处置（次）", "reopened"),
-        ("月报按时报送（份）", "reports_on_time"),
-        ("月报逾期报送（份）", "reports_late"),
-        ("月报未报送（份）", "reports_missing"),
-    ]
-    rows = [
-        line(label, getattr(cur, f), None if prev is None else getattr(prev, f))
-        for label, f in counts
-    ]
-    rows.insert(6, line("按时报到率（%）", rate(cur), rate(prev)))
-    rows.insert(7, line("报到用时中位数（分钟）", median(cur), median(prev)))
-    return rows
-
-
 def render_xlsx(b: Bulletin) -> bytes:
     """The ledger as .xlsx bytes."""
     tz = b.zone
@@ -172,7 +131,7 @@ def render_xlsx(b: Bulletin) -> bytes:
     wb.sheet(
         _safe_title("汇总", taken),
         ["指标", "本月", "上月", "变化"],
-        _summary_rows(b.current, b.previous),
+        sheet_rows(b),
     )
 
     # One pair of columns per department that had any case, in the order the bulletin lists them.
