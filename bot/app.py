@@ -19,6 +19,7 @@ import handlers.outbox
 import handlers.reminders
 import handlers.reports
 import handlers.router
+import handlers.updates
 import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
@@ -41,6 +42,7 @@ log = logging.getLogger("firegrid")
 
 # Feature modules: each has COMMANDS and register(app). Order matters only for /help.
 FEATURES: list[ModuleType] = [
+    handlers.updates,  # edits and redelivered updates stop before any feature sees them
     handlers.onboarding,
     handlers.groups,
     handlers.whistle,

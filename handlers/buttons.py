@@ -24,7 +24,14 @@ from telegram import CallbackQuery, Chat, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers.context import CustomContext
-from handlers.guards import NOT_REGISTERED, PRIVATE_ONLY, Handler, current_person, reply
+from handlers.guards import (
+    NOT_REGISTERED,
+    PRIVATE_ONLY,
+    Handler,
+    answer_press,
+    current_person,
+    reply,
+)
 from models.dto import PersonInfo
 from models.period import MonthPeriod
 from services.buttons import A, Codec, Decoded, Value
@@ -64,11 +71,15 @@ class Press(Generic[A]):
         return self.decoded.month(index)
 
     async def answer(self, text: str | None = None, *, show_alert: bool = False) -> None:
-        """Answer the press (a popup when show_alert); a later call does nothing."""
+        """Answer the press (a popup when show_alert); a later call does nothing.
+
+        After Telegram's 15 s window the answer is refused ("query is too old"): that is let
+        go quietly, so the handler still shows what the press did.
+        """
         if self.answered:
             return
         self.answered = True
-        await self.query.answer(text[:MAX_ANSWER] if text else None, show_alert=show_alert)
+        await answer_press(self.query, text[:MAX_ANSWER] if text else None, alert=show_alert)
 
 
 ButtonHandler = Callable[[Update, CustomContext, PersonInfo, Press[A]], Awaitable[None]]

@@ -19,7 +19,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, in_group, reply, thread_of
-from handlers.router import add_dialog
+from handlers.router import add_dialog, begin_dialog
 from handlers.whistle import WHISTLERS, keyboard
 from models.case_dto import CaseView
 from models.cases import CaseStatus
@@ -31,7 +31,7 @@ from services.cases import lifecycle as lc
 from services.cases.draft import MAX_DESCRIPTION, MAX_PHOTOS
 from services.cases.env import CaseEnv
 from services.cases.queries import case_timeline, my_cases, open_for_chat, shown_in_group
-from services.dialogs import Dialog, clear_dialog, get_dialog, set_dialog
+from services.dialogs import Dialog, clear_dialog, get_draft, set_dialog
 from services.errors import Refusal
 from services.outbox import Button
 from services.timefmt import fmt_datetime
@@ -105,6 +105,18 @@ async def _ack(
     )
 
 
+def _resolve_prompt(view: CaseView, department_id: int) -> str:
+    line = view.department(department_id)
+    return (
+        f"请填写 {view.number}（{escape(view.category_name)}）{escape(line.name if line else '')}"
+        f"的处置情况（文字说明，{MAX_DESCRIPTION}字以内），可随后附处置后的照片"
+        f"（最多{MAX_PHOTOS}张）。"
+    )
+
+
+ASK_FIRST = "您有未完成的填写内容，请在与本机器人的私聊中选择继续或放弃。"
+
+
 async def _start_resolve(
     update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
@@ -116,24 +128,31 @@ async def _start_resolve(
         view = await lc.check_may_resolve(
             session, actor=person, case_id=case_id, department_id=department_id
         )
+    data = {
+        "case_id": case_id,
+        "department_id": department_id,
+        "number": view.number,
+        "note": None,
+        "photos": [],
+    }
+    if not await begin_dialog(
+        update, context, person, kind=RESOLVE_DIALOG, chat_id=uid, step="note", data=data
+    ):
+        await press.answer(ASK_FIRST, show_alert=True)
+        return
+    async with rt.transaction() as session:
         await set_dialog(
             session,
             user_id=uid,
             chat_id=uid,
             kind=RESOLVE_DIALOG,
             step="note",
-            data={"case_id": case_id, "department_id": department_id, "note": None, "photos": []},
+            data=data,
             now=rt.now(),
         )
-    line = view.department(department_id)
-    text = (
-        f"请填写 {view.number}（{escape(view.category_name)}）{escape(line.name if line else '')}"
-        f"的处置情况（文字说明，{MAX_DESCRIPTION}字以内），可随后附处置后的照片"
-        f"（最多{MAX_PHOTOS}张）。"
-    )
-    if not await _private(context, person, text, [[CANCEL_NOTE]]):
+    if not await _private(context, person, _resolve_prompt(view, department_id), [[CANCEL_NOTE]]):
         async with rt.transaction() as session:
-            await clear_dialog(session, uid, uid)
+            await clear_dialog(session, uid, uid, RESOLVE_DIALOG)
         await press.answer("请先私聊本机器人并发送 /start，再点击“处置完成”。", show_alert=True)
         return
     await press.answer("请在与本机器人的私聊中填写处置情况。", show_alert=True)
@@ -142,8 +161,7 @@ async def _start_resolve(
 async def _resolve_dialog(context: CustomContext, person: PersonInfo) -> Dialog | None:
     uid = person.telegram_user_id
     async with context.rt.transaction() as session:
-        dialog = await get_dialog(session, uid, uid)
-    return dialog if dialog is not None and dialog.kind == RESOLVE_DIALOG else None
+        return await get_draft(session, uid, uid, RESOLVE_DIALOG)
 
 
 async def _submit_resolve(
@@ -170,12 +188,12 @@ async def _submit_resolve(
                 chat_id=chat.id,
                 now=rt.now(),
             )
-            await clear_dialog(session, uid, uid)
+            await clear_dialog(session, uid, uid, RESOLVE_DIALOG)
     except Refusal as refusal:
         # e.g. a colleague submitted first: end this note, and give the text back so it is
         # not lost (the person can pass it to the coordinator).
         async with rt.transaction() as session:
-            await clear_dialog(session, uid, uid)
+            await clear_dialog(session, uid, uid, RESOLVE_DIALOG)
         await press.answer(refusal.message, show_alert=True)
         await _drop_buttons(update)
         await reply(
@@ -201,7 +219,7 @@ async def _cancel_resolve(
         raise Refusal(STALE)
     uid = person.telegram_user_id
     async with context.rt.transaction() as session:
-        await clear_dialog(session, uid, uid)
+        await clear_dialog(session, uid, uid, RESOLVE_DIALOG)
     await press.answer("已取消")
     await _drop_buttons(update)
     await reply(update, "已取消填写处置情况。如需提交，请再次点击案件消息上的“处置完成”。")
@@ -259,8 +277,8 @@ async def _store_resolve(
             step="photos" if data.get("note") else "note",
             data=data,
             now=rt.now(),
+            message_id=update.message.message_id if update.message is not None else None,
         )
-    buttons = [[SUBMIT_NOTE, CANCEL_NOTE]]
     if not data.get("note"):
         await reply(
             update,
@@ -268,12 +286,41 @@ async def _store_resolve(
             reply_markup=keyboard([[CANCEL_NOTE]]),
         )
         return
-    got = f"已记录处置说明，照片{len(photos)}张。" if photos else "已记录处置说明。"
+    await _resolve_summary(update, len(photos))
+
+
+async def _resolve_summary(update: Update, photos: int) -> None:
+    """The note is in: more photos, a new note, or 提交."""
+    got = f"已记录处置说明，照片{photos}张。" if photos else "已记录处置说明。"
     await reply(
         update,
         f"{got}可继续发送照片（最多{MAX_PHOTOS}张），或发送文字修改说明；确认后请点击“提交”。",
-        reply_markup=keyboard(buttons),
+        reply_markup=keyboard([[SUBMIT_NOTE, CANCEL_NOTE]]),
     )
+
+
+async def resolve_resume(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog
+) -> None:
+    """继续填写 the 处置 note: where it stands, or its question again."""
+    case_id, department_id = int(dialog.data["case_id"]), int(dialog.data["department_id"])
+    async with context.rt.transaction() as session:
+        view = await lc.check_may_resolve(
+            session, actor=person, case_id=case_id, department_id=department_id
+        )
+    if dialog.data.get("note"):
+        await _resolve_summary(update, len(dialog.data.get("photos") or []))
+        return
+    await reply(
+        update, _resolve_prompt(view, department_id), reply_markup=keyboard([[CANCEL_NOTE]])
+    )
+
+
+def resolve_unfinished(dialog: Dialog) -> str | None:
+    """The case number when a note or a photo was given (放弃 would lose them)."""
+    if not dialog.data.get("note") and not dialog.data.get("photos"):
+        return None
+    return str(dialog.data.get("number") or "处置说明")
 
 
 async def _verified(
@@ -293,6 +340,13 @@ async def _verified(
     await reply(update, f"已确认隐患消除，{view.number} 已结案。谢谢。")
 
 
+def _reopen_prompt(view: CaseView) -> str:
+    return (
+        f"请说明 {view.number} 隐患未消除的原因（{MAX_DESCRIPTION}字以内），"
+        "发送后将重新派遣责任部门："
+    )
+
+
 async def _not_eliminated(
     update: Update, context: CustomContext, person: PersonInfo, press: CasePress
 ) -> None:
@@ -302,22 +356,37 @@ async def _not_eliminated(
     uid = person.telegram_user_id
     async with rt.transaction() as session:
         view = await lc.check_may_verify(session, actor=person, case_id=case_id)
+    data = {"case_id": case_id}
+    if not await begin_dialog(
+        update, context, person, kind=REOPEN_DIALOG, chat_id=uid, step="reason", data=data
+    ):
+        await press.answer(ASK_FIRST, show_alert=True)
+        return
+    async with rt.transaction() as session:
         await set_dialog(
             session,
             user_id=uid,
             chat_id=uid,
             kind=REOPEN_DIALOG,
             step="reason",
-            data={"case_id": case_id},
+            data=data,
             now=rt.now(),
         )
-    text = f"请说明 {view.number} 隐患未消除的原因（{MAX_DESCRIPTION}字以内），发送后将重新派遣责任部门："
-    if not await _private(context, person, text, []):
+    if not await _private(context, person, _reopen_prompt(view), []):
         async with rt.transaction() as session:
-            await clear_dialog(session, uid, uid)
+            await clear_dialog(session, uid, uid, REOPEN_DIALOG)
         await press.answer("请先私聊本机器人并发送 /start，再点击“未消除”。", show_alert=True)
         return
     await press.answer()
+
+
+async def reopen_resume(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog
+) -> None:
+    """The reason's question again."""
+    async with context.rt.transaction() as session:
+        view = await lc.check_may_verify(session, actor=person, case_id=int(dialog.data["case_id"]))
+    await reply(update, _reopen_prompt(view))
 
 
 async def reopen_text(
@@ -340,7 +409,7 @@ async def reopen_text(
             chat_id=chat.id,
             now=rt.now(),
         )
-        await clear_dialog(session, dialog.user_id, dialog.chat_id)
+        await clear_dialog(session, dialog.user_id, dialog.chat_id, REOPEN_DIALOG)
     names = "、".join(escape(d.name) for d in view.active_departments)
     await reply(update, f"已记录，谢谢。{view.number} 已重新派遣至：{names}，请各部门重新处置。")
 
@@ -553,6 +622,16 @@ def register(app: Application) -> None:
     add_dialog(
         app,
         RESOLVE_DIALOG,
-        DialogRoutes(on_text=resolve_text, on_photo=resolve_photo, title="填写处置情况"),
+        DialogRoutes(
+            on_text=resolve_text,
+            on_photo=resolve_photo,
+            title="填写处置情况",
+            on_resume=resolve_resume,
+            unfinished=resolve_unfinished,
+        ),
     )
-    add_dialog(app, REOPEN_DIALOG, DialogRoutes(on_text=reopen_text, title="核查未通过原因"))
+    add_dialog(
+        app,
+        REOPEN_DIALOG,
+        DialogRoutes(on_text=reopen_text, title="核查未通过原因", on_resume=reopen_resume),
+    )

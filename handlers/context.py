@@ -13,6 +13,7 @@ from models.dto import PersonInfo
 from models.enums import Role
 from services.dialogs import Dialog
 from services.runtime import Runtime
+from services.updates import HandledUpdates
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,21 @@ class CommandSpec:
 
 @dataclass(frozen=True)
 class DialogRoutes:
-    """How one kind of conversation takes a text, a photo or a location."""
+    """How one kind of conversation takes a text, a photo or a location.
+
+    on_resume asks the current question again (继续填写, or a conversation that waited);
+    unfinished says what typed input the draft holds ("第3步"), None when nothing would be
+    lost: only then does starting another conversation ask first (handlers/router.py);
+    restart starts this kind afresh after 放弃 (None: the person starts it again).
+    """
 
     on_text: DialogHandler
     on_photo: DialogHandler | None = None
     on_location: DialogHandler | None = None
     title: str = "当前操作"
+    on_resume: DialogHandler | None = None
+    unfinished: Callable[[Dialog], str | None] | None = None
+    restart: TriggerHandler | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class BotData:
         self.commands: list[CommandSpec] = []
         self.dialogs: dict[str, DialogRoutes] = {}
         self.triggers: list[Trigger] = []
+        self.handled_updates = HandledUpdates()  # a cache of processed_updates (see there)
         # The composition root keeps its own infrastructure here (handlers never read it).
         self.infra: object | None = None
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Collection, Coroutine
 from html import escape
 from typing import Any
 
-from telegram import Chat, Update
+from telegram import CallbackQuery, Chat, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from handlers.context import CustomContext
 from models.dto import PersonInfo
 from models.enums import ROLE_LABELS, Role
 from services.errors import Refusal
 from services.people import person_by_user, refresh_name
+
+log = logging.getLogger("firegrid.guards")
 
 NOT_REGISTERED = (
     "您尚未登记，暂不能使用该功能。请向三级办协调员索取邀请链接，打开链接即可完成登记。"
@@ -56,10 +60,26 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
         await update.get_bot().send_message(update.effective_chat.id, text, parse_mode="HTML")
 
 
+async def answer_press(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press; one answered after Telegram's 15 s window is let go quietly.
+
+    The press itself still counts (the database was re-checked); only the toast is lost, so
+    the handler goes on to show the result instead of stopping half-way.
+    """
+    try:
+        await query.answer(text[:190] if text else None, show_alert=alert)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
+            raise
+        log.info("a button press was answered too late for Telegram (over 15 s)")
+
+
 async def refuse(update: Update, text: str) -> None:
     """Say no (plain text): as a popup for a button press, as an escaped reply for a message."""
     if update.callback_query is not None:
-        await update.callback_query.answer(text[:190], show_alert=True)
+        await answer_press(update.callback_query, text, alert=True)
     else:
         await reply(update, escape(text, quote=False))
 

@@ -210,6 +210,7 @@ async def _record(
     """Record held (on `day`) or postponed (to `at`, else `day` at the rule's time); the answer."""
     rt = context.rt
     now = rt.now()
+    kind = HELD_DIALOG if held else POSTPONE_DIALOG
     try:
         async with rt.transaction() as session:
             if held:
@@ -221,10 +222,10 @@ async def _record(
                 info = await record_postponed(
                     session, rt.org, rt.tz, occurrence_id, person, at, now
                 )
-            await clear_dialog(session, person.telegram_user_id, chat_id)
+            await clear_dialog(session, person.telegram_user_id, chat_id, kind)
     except MeetingSettled:
         async with rt.transaction() as session:
-            await clear_dialog(session, person.telegram_user_id, chat_id)
+            await clear_dialog(session, person.telegram_user_id, chat_id, kind)
         raise
     if held:
         return f"已登记：{_meeting_title(info)}已于{fmt_date(day)}召开。谢谢。"

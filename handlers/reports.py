@@ -25,7 +25,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, reply
-from handlers.router import add_dialog
+from handlers.router import add_dialog, begin_dialog
 from models.dto import PersonInfo
 from models.enums import Role
 from models.period import MonthPeriod
@@ -33,7 +33,7 @@ from services.buttons import REPORT, ReportAction
 from services.dialogs import Dialog
 from services.errors import Refusal
 from services.forms import conversation, coordinators
-from services.forms.conversation import DIALOG, STALE, FormView, Input
+from services.forms.conversation import DIALOG, STALE, FormView, Input, Opening
 from services.forms.deadlines import config_of, deadline_of, find_form
 from services.people import department_hint, find_department
 
@@ -45,6 +45,7 @@ COMMANDS = [
     CommandSpec("unlock", "解锁逾期月报：/unlock 部门 报表 [2026-11]", COORDINATOR, "private"),
 ]
 STALE_BUTTON = "该按钮已失效。请发送 /report 重新打开报表。"
+ASK_FIRST = "您有未完成的填写内容，请在与本机器人的私聊中选择继续或放弃。"
 ReportPress = Press[ReportAction]
 _PERIOD = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
 
@@ -87,16 +88,48 @@ async def _open(
         )
 
 
+async def _may_open(
+    update: Update,
+    context: CustomContext,
+    person: PersonInfo,
+    form_key: str,
+    period: MonthPeriod | None,
+) -> bool:
+    """False when another conversation holding typed answers (a whistle) was offered first."""
+    return await begin_dialog(
+        update,
+        context,
+        person,
+        kind=DIALOG,
+        chat_id=person.telegram_user_id,
+        step=form_key,
+        data={"period": period.key if period is not None else ""},
+    )
+
+
+async def on_resume(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog
+) -> None:
+    """The form where it stands (after 继续填写 / 稍后再填 / 放弃 of another conversation)."""
+    key = dialog.data.get("period")
+    period = MonthPeriod.parse(key) if isinstance(key, str) and key else None
+    view = await _open(context, person, dialog.step, period)
+    await reply(update, _text(view), reply_markup=_keyboard(view))
+
+
 @guarded(roles=frozenset(Role), where="private")
 async def report(update: Update, context: CustomContext, person: PersonInfo) -> None:
     """/report [报表]: open the department's form (or list its forms); resumes any draft."""
     rt = context.rt
     async with rt.transaction() as session:
-        menu = await conversation.start(
+        menu = await conversation.choose(
             session, config_of(rt), person, rt.now(), form_text=" ".join(context.args or [])
         )
-    if isinstance(menu, FormView):  # the named form, or the only one open: shown at once
-        await reply(update, _text(menu), reply_markup=_keyboard(menu))
+    if isinstance(menu, Opening):  # the named form, or the only one open: shown at once
+        if not await _may_open(update, context, person, menu.form_key, menu.period):
+            return
+        view = await _open(context, person, menu.form_key, menu.period)
+        await reply(update, _text(view), reply_markup=_keyboard(view))
         return
     lines = [f"{escape(menu.department)}需填报的月度报表："]
     buttons = []
@@ -161,7 +194,13 @@ async def _open_button(
     update: Update, context: CustomContext, person: PersonInfo, press: ReportPress
 ) -> None:
     """A form from the /report menu or a group reminder: opened in the private chat."""
-    view = await _open(context, person, press.text(0), press.month(1))
+    rt = context.rt
+    form_key, period = press.text(0), press.month(1)
+    conversation.check_may_open(config_of(rt), person, form_key, period, rt.now())
+    if not await _may_open(update, context, person, form_key, period):
+        await press.answer(ASK_FIRST, show_alert=True)
+        return
+    view = await _open(context, person, form_key, period)
     chat = update.effective_chat
     if chat is not None and chat.type == Chat.PRIVATE:
         await press.answer()
@@ -205,9 +244,10 @@ async def _answer(
     if not isinstance(submission_id, int):
         raise Refusal("报表会话已失效，请发送 /report 重新打开。")
     rt = context.rt
+    message_id = update.message.message_id if update.message is not None else None
     async with rt.transaction() as session:
         view = await conversation.act(
-            session, config_of(rt), person, submission_id, given, rt.now()
+            session, config_of(rt), person, submission_id, given, rt.now(), message_id=message_id
         )
     await reply(update, _text(view), reply_markup=_keyboard(view))
 
@@ -305,4 +345,8 @@ def register(app: Application) -> None:
         {ReportAction.OPEN: _open_button, ReportAction.ACT: _act},
         stale=STALE_BUTTON,
     )
-    add_dialog(app, DIALOG, DialogRoutes(on_text=on_text, on_photo=on_photo, title="月报填写"))
+    add_dialog(
+        app,
+        DIALOG,
+        DialogRoutes(on_text=on_text, on_photo=on_photo, title="月报填写", on_resume=on_resume),
+    )

@@ -1,9 +1,10 @@
-"""吹哨: the guided whistle conversation in a private chat (drawn in docs/whistle-conversation.mmd).
+"""吹哨: the guided whistle conversation in a private chat, a thin adapter over its table.
 
-category → area → place (pin and/or address, or 跳过) → photos (0–5, 完成) → description →
-urgency → [duplicate hint: 补充到该案件 / 仍然新建] → review: 提交 / 修改 / 取消.
-The draft lives in dialog_states, so a restart resumes at the same question; every button is
-checked against the step the database says the person is at.
+The steps (what is asked, what each accepts, what may be skipped) are the table in
+services/cases/whistle_flow.py, drawn in docs/whistle-conversation.mmd. This module adds what
+lives in the database (the person's areas, an open duplicate, the review card) and talks to
+Telegram. The draft lives in dialog_states, so a restart resumes at the same question; every
+button is checked against the step the stored draft is at.
 """
 
 from __future__ import annotations
@@ -19,26 +20,18 @@ from telegram.ext import Application, CommandHandler
 from handlers.buttons import Press, add_buttons
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import guarded, reply, role_refusal
-from handlers.router import add_dialog, add_trigger
+from handlers.router import add_dialog, add_trigger, begin_dialog
 from models.dto import PersonInfo
 from models.enums import Role
 from services.buttons import WHISTLE, WhistleAction
 from services.cases import cards
 from services.cases import lifecycle as lc
-from services.cases.draft import (
-    DIALOG_KIND,
-    EDIT_LABELS,
-    MAX_ADDRESS,
-    MAX_DESCRIPTION,
-    MAX_PHOTOS,
-    EditField,
-    WhistleDraft,
-    WhistleStep,
-)
+from services.cases import whistle_flow as flow
+from services.cases.draft import DIALOG_KIND, WhistleDraft
 from services.cases.env import CaseEnv
 from services.cases.queries import draft_review, whistle_areas
 from services.cases.views import load_view
-from services.dialogs import Dialog, clear_dialog, get_dialog, set_dialog
+from services.dialogs import Dialog, clear_dialog, get_draft, set_dialog
 from services.errors import Refusal
 from services.outbox import Button
 
@@ -47,20 +40,7 @@ COMMANDS = [
     CommandSpec("whistle", "吹哨上报消防隐患（也可直接发送“吹哨”）", WHISTLERS, "private"),
 ]
 TITLE = "吹哨上报"
-CANCEL = Button("取消", "wh:cancel")
-STALE = "该按钮已失效，请按最新提示操作。"
-# Which button belongs to which question (a press at another step is stale).
-ACTION_STEP = {
-    WhistleAction.CATEGORY: WhistleStep.CATEGORY,
-    WhistleAction.AREA: WhistleStep.AREA,
-    WhistleAction.SKIP_PLACE: WhistleStep.PLACE,
-    WhistleAction.PHOTOS_DONE: WhistleStep.PHOTOS,
-    WhistleAction.URGENCY: WhistleStep.URGENCY,
-    WhistleAction.DUPLICATE: WhistleStep.DUPLICATE,
-    WhistleAction.SUBMIT: WhistleStep.REVIEW,
-    WhistleAction.EDIT: WhistleStep.REVIEW,
-    WhistleAction.EDIT_FIELD: WhistleStep.EDIT,
-}
+STALE = flow.STALE
 WhistlePress = Press[WhistleAction]
 
 
@@ -73,10 +53,6 @@ def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
     )
 
 
-def _pairs(buttons: list[Button]) -> list[list[Button]]:
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-
-
 async def _say(update: Update, context: CustomContext, text: str, rows: list[list[Button]]) -> None:
     chat = update.effective_chat
     assert chat is not None
@@ -85,8 +61,13 @@ async def _say(update: Update, context: CustomContext, text: str, rows: list[lis
     )
 
 
+def _message_id(update: Update) -> int | None:
+    """The person's message being answered (None for a button press)."""
+    return update.message.message_id if update.message is not None else None
+
+
 async def _save(
-    context: CustomContext, user_id: int, draft: WhistleDraft, step: WhistleStep
+    update: Update, context: CustomContext, user_id: int, draft: WhistleDraft, step: flow.Step
 ) -> None:
     rt = context.rt
     async with rt.transaction() as session:
@@ -95,98 +76,78 @@ async def _save(
             user_id=user_id,
             chat_id=user_id,
             kind=DIALOG_KIND,
-            step=step.value,
+            step=step.key.value,
             data=draft.model_dump(mode="json"),
             now=rt.now(),
+            message_id=_message_id(update),
         )
+
+
+async def _choices(
+    context: CustomContext, person: PersonInfo, step: flow.Step
+) -> list[flow.Option]:
+    """The choices the table leaves to the org file and the database (categories, areas)."""
+    if step.choices is flow.Source.CATEGORIES:
+        return flow.category_options(context.rt.org.categories)
+    if step.choices is flow.Source.AREAS:
+        async with context.rt.transaction() as session:
+            return flow.area_options(await whistle_areas(session, person))
+    return []
 
 
 async def _prompt(
-    context: CustomContext, person: PersonInfo, draft: WhistleDraft, step: WhistleStep
+    context: CustomContext, person: PersonInfo, draft: WhistleDraft, step: flow.Step
 ) -> tuple[str, list[list[Button]]]:
     """The question for a step, with its buttons."""
     rt = context.rt
-    if step is WhistleStep.CATEGORY:
-        cats = [Button(c.name, f"wh:cat:{c.key}") for c in rt.org.categories]
-        return "请选择隐患类别：", [*_pairs(cats), [CANCEL]]
-    if step is WhistleStep.AREA:
-        async with rt.transaction() as session:
-            areas = await whistle_areas(session, person)
-        buttons = [Button(a.name, f"wh:area:{a.id}") for a in areas]
-        return "请选择隐患所在区域：", [*_pairs(buttons), [CANCEL]]
-    if step is WhistleStep.PLACE:
-        if draft.latitude is not None:
-            text = "已收到位置。请发送详细地址（如“3号楼东侧”），或点击“跳过”。"
-        else:
-            text = (
-                "请发送详细地址（如“3号楼东侧”）。\n"
-                "如在现场，可先发送位置（点击📎→位置），再发送地址；不需要可点击“跳过”。"
-            )
-        return text, [[Button("跳过", "wh:skip"), CANCEL]]
-    if step is WhistleStep.PHOTOS:
-        done = [[Button("完成", "wh:pdone"), CANCEL]]
-        if draft.photos:
-            return (
-                f"已收到第{len(draft.photos)}张照片。可继续发送（最多{MAX_PHOTOS}张），或点击“完成”。",
-                done,
-            )
-        return (
-            f"请发送现场照片（最多{MAX_PHOTOS}张），发送完毕点击“完成”；没有照片可直接点击“完成”。",
-            done,
-        )
-    if step is WhistleStep.DESCRIPTION:
-        return f"请用一两句话描述隐患情况（{MAX_DESCRIPTION}字以内）：", [[CANCEL]]
-    if step is WhistleStep.URGENCY:
-        return (
-            "请选择紧急程度：\n紧急——可能危及人身安全，需立即处置；\n一般——按工作日处置。",
-            [[Button("紧急", "wh:urg:1"), Button("一般", "wh:urg:0")], [CANCEL]],
-        )
-    if step is WhistleStep.DUPLICATE:
+    text = flow.prompt(step, draft)
+    if text is None and step.key is flow.WhistleStep.DUPLICATE:
         assert draft.duplicate_case_id is not None
         async with rt.transaction() as session:
             view = await load_view(session, draft.duplicate_case_id)
-        return cards.duplicate_text(view, rt.tz), [
-            [Button("补充到该案件", "wh:dup:add"), Button("仍然新建", "wh:dup:new")],
-            [CANCEL],
-        ]
-    if step is WhistleStep.EDIT:
-        fields = [Button(label, f"wh:ed:{f.value}") for f, label in EDIT_LABELS.items()]
-        return "请选择要修改的内容：", [*_pairs(fields), [Button("返回", "wh:ed:back")]]
-    async with rt.transaction() as session:
-        text = await draft_review(session, CaseEnv.of(rt), draft)
-    return text, [[Button("提交", "wh:sub"), Button("修改", "wh:edit")], [CANCEL]]
+        text = cards.duplicate_text(view, rt.tz)
+    elif text is None:
+        async with rt.transaction() as session:
+            text = await draft_review(session, CaseEnv.of(rt), draft)
+    rows = flow.keyboard(step, await _choices(context, person, step))
+    return text, [[Button(o.label, o.data) for o in row] for row in rows]
 
 
 async def _ask(
     update: Update, context: CustomContext, person: PersonInfo, draft: WhistleDraft
 ) -> None:
-    """Store the next step and ask its question (checking for a duplicate before the review)."""
-    step = draft.next_step()
-    if step is WhistleStep.DUPLICATE:
+    """Store the draft at its next step and ask that question (a look-up step may pass)."""
+    step = flow.current(draft)
+    if step.lookup:
         rt = context.rt
         assert draft.category_key is not None and draft.area_id is not None
         async with rt.transaction() as session:
             dup = await lc.find_duplicate(
                 session, category_key=draft.category_key, area_id=draft.area_id, now=rt.now()
             )
-        if dup is None:
-            draft = draft.model_copy(update={"duplicate_checked": True, "duplicate_case_id": None})
-            step = WhistleStep.REVIEW
-        else:
-            draft = draft.model_copy(update={"duplicate_case_id": dup.id})
-    await _save(context, person.telegram_user_id, draft, step)
+        draft = flow.with_duplicate(draft, dup.id if dup is not None else None)
+        step = flow.current(draft)
+    await _save(update, context, person.telegram_user_id, draft, step)
     text, rows = await _prompt(context, person, draft, step)
     await _say(update, context, text, rows)
 
 
-async def _begin(update: Update, context: CustomContext, person: PersonInfo) -> None:
+async def _start(update: Update, context: CustomContext, person: PersonInfo) -> None:
     await _say(update, context, "开始吹哨上报。任何一步都可点击“取消”或发送 /cancel 结束。", [])
     await _ask(update, context, person, WhistleDraft())
 
 
+async def _begin(update: Update, context: CustomContext, person: PersonInfo) -> None:
+    """A new whistle, unless an unfinished conversation should be finished first (asked)."""
+    uid = person.telegram_user_id
+    first = flow.STEPS[0].key.value
+    if await begin_dialog(update, context, person, kind=DIALOG_KIND, chat_id=uid, step=first):
+        await _start(update, context, person)
+
+
 @guarded(roles=WHISTLERS)
 async def whistle(update: Update, context: CustomContext, person: PersonInfo) -> None:
-    """/whistle: start a new report (a draft in progress is replaced)."""
+    """/whistle: start a new report (an unfinished one is offered first: 继续填写 / 放弃)."""
     await _begin(update, context, person)
 
 
@@ -200,11 +161,33 @@ async def trigger(update: Update, context: CustomContext, person: PersonInfo) ->
 
 async def _cancel(context: CustomContext, user_id: int) -> None:
     async with context.rt.transaction() as session:
-        await clear_dialog(session, user_id, user_id)
+        await clear_dialog(session, user_id, user_id, DIALOG_KIND)
 
 
 def _draft(dialog: Dialog) -> WhistleDraft:
     return WhistleDraft.model_validate(dialog.data)
+
+
+async def _follow(
+    update: Update,
+    context: CustomContext,
+    person: PersonInfo,
+    draft: WhistleDraft,
+    result: flow.Result,
+) -> None:
+    """Carry out a typed, photo or location input's result."""
+    if result.end is flow.End.CANCEL:
+        await _cancel(context, person.telegram_user_id)
+        await reply(update, "已取消吹哨上报。")
+    elif result.refusal is not None:
+        raise Refusal(result.refusal)
+    elif result.draft is not None:
+        await _ask(update, context, person, result.draft)
+    else:
+        # The same question again (also how a resumed conversation re-orients).
+        step = flow.current(draft)
+        prompt, rows = await _prompt(context, person, draft, step)
+        await _say(update, context, f"{result.again}\n{prompt}", rows)
 
 
 async def on_text(
@@ -213,49 +196,9 @@ async def on_text(
     """A typed answer for the current step (the address, the description, or a typed choice)."""
     message = update.effective_message
     assert message is not None
-    text = (message.text or "").strip()
-    if text in ("取消", "取消上报"):
-        await _cancel(context, person.telegram_user_id)
-        await reply(update, "已取消吹哨上报。")
-        return
-    draft, step = _draft(dialog), WhistleStep(dialog.step)
-    rt = context.rt
-    if step is WhistleStep.CATEGORY:
-        match = next((c for c in rt.org.categories if c.name == text), None)
-        if match is not None:
-            await _ask(
-                update, context, person, draft.model_copy(update={"category_key": match.key})
-            )
-            return
-    elif step is WhistleStep.AREA:
-        async with rt.transaction() as session:
-            areas = await whistle_areas(session, person)
-        area = next((a for a in areas if a.name == text), None)
-        if area is not None:
-            await _ask(update, context, person, draft.model_copy(update={"area_id": area.id}))
-            return
-    elif step is WhistleStep.PLACE:
-        if len(text) > MAX_ADDRESS:
-            raise Refusal(f"地址过长（{len(text)}字），请控制在{MAX_ADDRESS}字以内。")
-        await _ask(
-            update, context, person, draft.model_copy(update={"address": text, "place_done": True})
-        )
-        return
-    elif step is WhistleStep.PHOTOS:
-        if text == "完成":
-            await _ask(update, context, person, draft.model_copy(update={"photos_done": True}))
-            return
-    elif step is WhistleStep.DESCRIPTION:
-        if len(text) > MAX_DESCRIPTION:
-            raise Refusal(f"描述过长（{len(text)}字），请控制在{MAX_DESCRIPTION}字以内后重新发送。")
-        await _ask(update, context, person, draft.model_copy(update={"description": text}))
-        return
-    elif step is WhistleStep.URGENCY and text in ("紧急", "一般"):
-        await _ask(update, context, person, draft.model_copy(update={"urgent": text == "紧急"}))
-        return
-    # Anything else: the same question again (also how a resumed conversation re-orients).
-    prompt, rows = await _prompt(context, person, draft, step)
-    await _say(update, context, "请按提示操作。\n" + prompt, rows)
+    draft = _draft(dialog)
+    choices = await _choices(context, person, flow.current(draft))
+    await _follow(update, context, person, draft, flow.on_text(draft, message.text or "", choices))
 
 
 async def on_photo(
@@ -264,12 +207,8 @@ async def on_photo(
     """A photo at the photo step (the fifth moves on by itself)."""
     message = update.effective_message
     assert message is not None and message.photo
-    draft, step = _draft(dialog), WhistleStep(dialog.step)
-    if step is not WhistleStep.PHOTOS:
-        prompt, rows = await _prompt(context, person, draft, step)
-        await _say(update, context, "此步暂不接收照片。\n" + prompt, rows)
-        return
-    await _ask(update, context, person, draft.add_photo(message.photo[-1].file_id))
+    draft = _draft(dialog)
+    await _follow(update, context, person, draft, flow.on_photo(draft, message.photo[-1].file_id))
 
 
 async def on_location(
@@ -278,15 +217,23 @@ async def on_location(
     """A location pin at the place step; the address is asked next."""
     message = update.effective_message
     assert message is not None and message.location is not None
-    draft, step = _draft(dialog), WhistleStep(dialog.step)
-    if step is not WhistleStep.PLACE:
-        prompt, rows = await _prompt(context, person, draft, step)
-        await _say(update, context, "此步暂不接收位置。\n" + prompt, rows)
-        return
-    pinned = draft.model_copy(
-        update={"latitude": message.location.latitude, "longitude": message.location.longitude}
+    draft = _draft(dialog)
+    pin = message.location
+    await _follow(
+        update, context, person, draft, flow.on_location(draft, pin.latitude, pin.longitude)
     )
-    await _ask(update, context, person, pinned)
+
+
+async def on_resume(
+    update: Update, context: CustomContext, person: PersonInfo, dialog: Dialog
+) -> None:
+    """继续填写: the current question again."""
+    await _ask(update, context, person, _draft(dialog))
+
+
+def unfinished(dialog: Dialog) -> str | None:
+    """第n步 when the draft holds answers that 放弃 would throw away."""
+    return flow.progress(_draft(dialog))
 
 
 async def _close_buttons(update: Update) -> None:
@@ -316,62 +263,32 @@ async def _close_buttons(update: Update) -> None:
 async def _press(
     update: Update, context: CustomContext, person: PersonInfo, press: WhistlePress
 ) -> None:
-    """A whistle button: checked against the step in the database, then the next question."""
-    rt = context.rt
+    """A whistle button: checked against the step the stored draft is at, then the next question."""
     user_id = person.telegram_user_id
-    async with rt.transaction() as session:
-        dialog = await get_dialog(session, user_id, user_id)
-    if dialog is None or dialog.kind != DIALOG_KIND:
+    async with context.rt.transaction() as session:
+        dialog = await get_draft(session, user_id, user_id, DIALOG_KIND)
+    if dialog is None:
         await press.answer("该吹哨上报已结束。如需上报，请发送 /whistle。", show_alert=True)
         await _close_buttons(update)
         return
-    action = press.action
-    if action is WhistleAction.CANCEL:
+    draft = _draft(dialog)
+    choices = await _choices(context, person, flow.current(draft))
+    result = flow.on_press(draft, press.action, press.values, choices)
+    if result.end is flow.End.CANCEL:
         await _cancel(context, user_id)
         await press.answer("已取消")
         await _close_buttons(update)
         await _say(update, context, "已取消吹哨上报。", [])
-        return
-    draft, step = _draft(dialog), WhistleStep(dialog.step)
-    if ACTION_STEP.get(action) is not step:
-        await press.answer(STALE, show_alert=True)
-        return
-    arg = press.values[0] if press.values else None
-    if action is WhistleAction.CATEGORY:
-        if rt.org.category(press.text(0)) is None:
-            raise Refusal(STALE)
-        draft = draft.model_copy(update={"category_key": press.text(0)})
-    elif action is WhistleAction.AREA:
-        async with rt.transaction() as session:
-            allowed = {a.id for a in await whistle_areas(session, person)}
-        if press.id(0) not in allowed:
-            raise Refusal(STALE)
-        draft = draft.model_copy(update={"area_id": press.id(0)})
-    elif action is WhistleAction.SKIP_PLACE:
-        draft = draft.model_copy(update={"place_done": True})
-    elif action is WhistleAction.PHOTOS_DONE:
-        draft = draft.model_copy(update={"photos_done": True})
-    elif action is WhistleAction.URGENCY:
-        draft = draft.model_copy(update={"urgent": arg == "1"})
-    elif action is WhistleAction.DUPLICATE and arg == "add" and draft.duplicate_case_id is not None:
-        await _supplement(update, context, person, draft, press)
-        return
-    elif action is WhistleAction.DUPLICATE and arg == "new":
-        draft = draft.model_copy(update={"duplicate_checked": True})
-    elif action is WhistleAction.SUBMIT:
+    elif result.end is flow.End.SUBMIT:
         await _submit(update, context, person, draft, press)
-        return
-    elif action is WhistleAction.EDIT:
-        draft = draft.model_copy(update={"editing": True})
-    elif action is WhistleAction.EDIT_FIELD and arg == "back":
-        draft = draft.model_copy(update={"editing": False})
-    elif action is WhistleAction.EDIT_FIELD and arg in {f.value for f in EditField}:
-        draft = draft.clear(EditField(press.text(0)))
+    elif result.end is flow.End.SUPPLEMENT:
+        await _supplement(update, context, person, draft, press)
+    elif result.draft is None:
+        await press.answer(result.refusal or STALE, show_alert=True)
     else:
-        raise Refusal(STALE)
-    await press.answer()
-    await _close_buttons(update)
-    await _ask(update, context, person, draft)
+        await press.answer()
+        await _close_buttons(update)
+        await _ask(update, context, person, result.draft)
 
 
 async def _submit(
@@ -392,7 +309,7 @@ async def _submit(
             chat_id=person.telegram_user_id,
             now=rt.now(),
         )
-        await clear_dialog(session, person.telegram_user_id, person.telegram_user_id)
+        await clear_dialog(session, person.telegram_user_id, person.telegram_user_id, DIALOG_KIND)
     await press.answer("已提交")
     await _close_buttons(update)
     await _say(update, context, cards.dispatched_reply(view), [])
@@ -419,7 +336,7 @@ async def _supplement(
             chat_id=person.telegram_user_id,
             now=rt.now(),
         )
-        await clear_dialog(session, person.telegram_user_id, person.telegram_user_id)
+        await clear_dialog(session, person.telegram_user_id, person.telegram_user_id, DIALOG_KIND)
     await press.answer("已补充")
     await _close_buttons(update)
     await _say(
@@ -444,6 +361,14 @@ def register(app: Application) -> None:
     add_dialog(
         app,
         DIALOG_KIND,
-        DialogRoutes(on_text=on_text, on_photo=on_photo, on_location=on_location, title=TITLE),
+        DialogRoutes(
+            on_text=on_text,
+            on_photo=on_photo,
+            on_location=on_location,
+            title=TITLE,
+            on_resume=on_resume,
+            unfinished=unfinished,
+            restart=_start,
+        ),
     )
     add_trigger(app, r"吹哨|隐患", trigger)

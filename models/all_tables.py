@@ -10,4 +10,5 @@ from models import (  # noqa: F401
     people,
     reminders,
     reports,
+    updates,
 )

@@ -19,6 +19,7 @@ from services.forms.chase import chase_step
 from services.outage import OutageLog, is_connection_error
 from services.reminders.tick import reminders_step
 from services.runtime import Runtime
+from services.updates import prune_step as prune_processed_updates
 
 log = logging.getLogger("firegrid.scheduler")
 
@@ -26,7 +27,13 @@ Step = Callable[[Runtime, datetime], Awaitable[object]]
 AfterTick = Callable[[Application], Awaitable[object]]
 
 # Due-work steps, in order; each feature adds its own.
-STEPS: list[Step] = [cases_step, chase_step, reminders_step, deliver_month_end]
+STEPS: list[Step] = [
+    cases_step,
+    chase_step,
+    reminders_step,
+    deliver_month_end,
+    prune_processed_updates,
+]
 
 
 @dataclass

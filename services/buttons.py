@@ -13,6 +13,7 @@ change here must keep decoding the old form):
              rem:hd:<occurrence>:<YYYYMMDD>  rem:pd:<occurrence>:<YYYYMMDD>
     reports  rp:o:<form key>:<YYYY-MM>
              rp:a:<submission>:<version>:<the form's action: opt:2, del:0, edit:<key>, back, ...>
+    dialogs  dlg:keep:<kind>  dlg:later:<kind>:<kind>  dlg:drop:<kind>:<kind>
 
 Ids are ASCII digits within their column's range (services/ids.py), keys and months match a
 strict ASCII pattern, and anything else decodes to None: the button guard
@@ -319,5 +320,25 @@ REPORT = Codec(
     {
         ReportAction.OPEN: (Key(FORM_KEY_PATTERN), Month()),
         ReportAction.ACT: (ID, Id(minimum=0), Rest(FORM_ACTION)),
+    },
+)
+
+
+class DialogAction(StrEnum):
+    """继续填写 / 稍后再填 / 放弃 when a conversation would set another aside (handlers/router.py)."""
+
+    KEEP = "keep"  # go on with this kind
+    LATER = "later"  # the kind that waits, the kind to start now
+    DROP = "drop"  # the kind to delete, the kind to start (the same kind: start it afresh)
+
+
+DIALOG_KIND = Key(r"^[a-z][a-z0-9_]{0,31}$")  # a conversation kind: whistle, case_resolve, ...
+
+DIALOG = Codec(
+    "dlg",
+    {
+        DialogAction.KEEP: (DIALOG_KIND,),
+        DialogAction.LATER: (DIALOG_KIND, DIALOG_KIND),
+        DialogAction.DROP: (DIALOG_KIND, DIALOG_KIND),
     },
 )

@@ -35,8 +35,13 @@ An Actor (a person):
     await send(chat_id, text, *, thread_id=None, reply_to=None) -> ViewMessage
     await start(payload=None);  await send_photo(chat_id, caption=None, ..., data=None)
     await send_location(chat_id, lat, lon);  await block_bot() / unblock_bot()
-    await press(chat_id, label, *, message_id=None) -> CallbackAnswer | None
-    await press_data(chat_id, message_id, data) -> CallbackAnswer | None   (forged data)
+    await press(chat_id, label, *, message_id=None, age=0.0) -> CallbackAnswer | None
+    await press_data(chat_id, message_id, data, *, age=0.0) -> CallbackAnswer | None (forged data)
+      (answers are refused 15 s after the press, by the wall clock: age=20 makes it too late)
+    await edit(chat_id, message_id, text) -> ViewMessage   (edited_message, as Telegram sends it)
+Replaying: tg.update(kind, payload) builds an Update with the next update_id; deliver(update)
+hands it over, so delivering the same dict twice is Telegram redelivering it; tg.last_update
+is the newest one handed over.
 Group messages reach the bot as Telegram's privacy mode allows: commands, replies to the bot,
 service messages; everything when the bot is admin or FakeTelegram(privacy_mode=False).
 

@@ -203,6 +203,40 @@ class Actor:
             )
         return await self._post(chat, message)
 
+    async def edit(self, chat_id: int, message_id: int, text: str) -> ViewMessage:
+        """Edit one of this person's own messages (its text, or a photo's caption).
+
+        Telegram sends the bot an `edited_message` update with the message as it now stands,
+        if the bot could see the message (privacy mode in groups, as for new messages).
+        """
+        if not text.strip():
+            raise UsageError("Telegram does not allow an empty message")
+        with self.world._lock:
+            chat = self._chat(chat_id)
+            message = self.world.find_message(chat.id, message_id)
+            if message is None:
+                raise UsageError(f"no message {message_id} in chat {chat_id}")
+            if message.sender.id != self.id:
+                raise UsageError(f"{self!r} can only edit their own messages")
+            if message.kind not in (MessageKind.TEXT, MessageKind.PHOTO, MessageKind.DOCUMENT):
+                raise UsageError(f"a {message.kind.value} message has no text to edit")
+            message.text = message.raw = text
+            message.entities = (
+                bot_command_entities(text) if message.kind is MessageKind.TEXT else []
+            )
+            self.world.mark_edited(message)
+            receives = self.world.bot_receives(chat, message)
+            update = (
+                self.world.update("edited_message", self.world.message_dict(message))
+                if receives
+                else None
+            )
+            self.world._notify()
+            view = self.world.message(chat.id, message.message_id)
+        if update is not None:
+            await self.world.deliver(update)
+        return view
+
     def _find_button(self, chat_id: int, label: str, message_id: int | None) -> tuple[int, str]:
         candidates: list[ViewMessage]
         if message_id is not None:
@@ -220,23 +254,27 @@ class Actor:
         raise UsageError(f"no button {label!r} in chat {chat_id}; newest buttons: {shown}")
 
     async def press(
-        self, chat_id: int, label: str, *, message_id: int | None = None
+        self, chat_id: int, label: str, *, message_id: int | None = None, age: float = 0.0
     ) -> CallbackAnswer | None:
         """Press the inline button with this label on the newest message showing it.
 
         Returns the bot's answerCallbackQuery (text, show_alert), or None if it did not answer.
+        `age`: seconds the press waited before reaching the bot; Telegram refuses answers more
+        than 15 s after the press ("query is too old"), so age=20 makes the answer fail.
         """
         message_id, data = self._find_button(chat_id, label, message_id)
-        return await self.press_data(chat_id, message_id, data)
+        return await self.press_data(chat_id, message_id, data, age=age)
 
-    async def press_data(self, chat_id: int, message_id: int, data: str) -> CallbackAnswer | None:
+    async def press_data(
+        self, chat_id: int, message_id: int, data: str, *, age: float = 0.0
+    ) -> CallbackAnswer | None:
         """Send a callback query with any data for a message (to forge or replay presses)."""
         with self.world._lock:
             chat = self._chat(chat_id)
             message = self.world.find_message(chat.id, message_id)
             if message is None:
                 raise UsageError(f"no message {message_id} in chat {chat_id}")
-            callback = self.world.new_callback(self.record, message, data)
+            callback = self.world.new_callback(self.record, message, data, age=age)
             payload: dict[str, Any] = {
                 "id": callback.id,
                 "from": self.record.to_dict(),

@@ -36,6 +36,8 @@ NOT_MODIFIED = (
     "same as a current content and reply markup of the message"
 )
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+# Telegram accepts the answer to a button press for about 15 seconds after the press.
+CALLBACK_ANSWER_WINDOW = 15.0
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _SCOPE_TYPES = {
     "default",
@@ -362,10 +364,12 @@ class BotApi:
         return self.w.message_dict(message)
 
     def answer_callback_query(self, params: Params, files: Mapping[str, UploadedFile]) -> bool:
-        """answerCallbackQuery: a press can be answered once."""
+        """answerCallbackQuery: a press can be answered once, within 15 s of the press."""
         query_id = params.text("callback_query_id")
         record = self.w.callbacks.get(query_id or "")
         if record is None or record.answer is not None:
+            raise bad_request(QUERY_INVALID)
+        if self.w.wall_clock() - record.created_at > CALLBACK_ANSWER_WINDOW:
             raise bad_request(QUERY_INVALID)
         text = params.text("text")
         if text is not None and len(text) > MAX_CALLBACK_ANSWER:

@@ -173,6 +173,7 @@ class CallbackRecord:
     message_id: int
     data: str
     answer: CallbackAnswer | None = None
+    created_at: float = 0.0  # the fake's wall clock when pressed (answers close 15 s later)
 
 
 class Button(NamedTuple):

@@ -142,6 +142,8 @@ class FakeTelegram:
         self._order: list[MessageRecord] = []
         self._by_chat: dict[int, list[MessageRecord]] = {}
         self._updates: list[dict[str, Any]] = []
+        # The newest update handed to the bot (a test delivers it again to replay it).
+        self.last_update: dict[str, Any] | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._seq = itertools.count(1)
@@ -373,6 +375,7 @@ class FakeTelegram:
 
     async def deliver(self, update: dict[str, Any]) -> None:
         """Hand an update to the attached Application and wait for it, or queue it."""
+        self.last_update = update
         app = self._app
         if app is None:
             with self._lock:
@@ -634,8 +637,10 @@ class FakeTelegram:
         """A fresh album id."""
         return f"1340000000{next(self._media_group_ids):08d}"
 
-    def new_callback(self, user: UserRecord, message: MessageRecord, data: str) -> CallbackRecord:
-        """Register a button press."""
+    def new_callback(
+        self, user: UserRecord, message: MessageRecord, data: str, *, age: float = 0.0
+    ) -> CallbackRecord:
+        """Register a button press (`age` seconds ago: a press that waited to be delivered)."""
         with self._lock:
             record = CallbackRecord(
                 id=f"{user.id}{next(self._callback_ids):08d}",
@@ -643,6 +648,7 @@ class FakeTelegram:
                 chat_id=message.chat_id,
                 message_id=message.message_id,
                 data=data,
+                created_at=self.wall_clock() - age,
             )
             self.callbacks[record.id] = record
             return record

@@ -1,6 +1,7 @@
-"""The whistle conversation's draft and its order of questions (kept as JSON in dialog_states).
+"""The whistle conversation's draft (kept as JSON in dialog_states).
 
-The next question is always "the first thing still missing", so 修改 only has to clear a
+What is asked, in which order and what each step accepts is the table in
+services/cases/whistle_flow.py; this module holds the answers. 修改 only has to clear a
 field: the conversation asks for it again and, everything else being filled, comes back to
 the review card. A restart resumes at the same question because the draft is the state.
 """
@@ -15,20 +16,6 @@ MAX_PHOTOS = 5
 MAX_DESCRIPTION = 500
 MAX_ADDRESS = 100
 DIALOG_KIND = "whistle"
-
-
-class WhistleStep(StrEnum):
-    """The questions of the whistle conversation, in order."""
-
-    CATEGORY = "category"
-    AREA = "area"
-    PLACE = "place"  # optional location pin, then a free-text address (or 跳过)
-    PHOTOS = "photos"  # 0 to 5 photos, then 完成
-    DESCRIPTION = "description"
-    URGENCY = "urgency"
-    DUPLICATE = "duplicate"  # an open case of the same category and area: 补充 or 新建
-    REVIEW = "review"  # 提交 / 修改 / 取消
-    EDIT = "edit"  # which part to change
 
 
 class EditField(StrEnum):
@@ -69,26 +56,6 @@ class WhistleDraft(BaseModel):
     duplicate_case_id: int | None = None
     duplicate_checked: bool = False
     editing: bool = False
-
-    def next_step(self) -> WhistleStep:
-        """The first question still unanswered (REVIEW once all are answered)."""
-        if self.editing:
-            return WhistleStep.EDIT
-        if self.category_key is None:
-            return WhistleStep.CATEGORY
-        if self.area_id is None:
-            return WhistleStep.AREA
-        if not self.place_done:
-            return WhistleStep.PLACE
-        if not self.photos_done:
-            return WhistleStep.PHOTOS
-        if self.description is None:
-            return WhistleStep.DESCRIPTION
-        if self.urgent is None:
-            return WhistleStep.URGENCY
-        if not self.duplicate_checked:
-            return WhistleStep.DUPLICATE
-        return WhistleStep.REVIEW
 
     def clear(self, what: EditField) -> WhistleDraft:
         """A copy with one part cleared, so the conversation asks for it again."""

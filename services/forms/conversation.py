@@ -59,6 +59,7 @@ class FormView:
     notes: list[str] = field(default_factory=list)
     editable: bool = True
     finished: bool = False  # the conversation is over (submitted, or locked)
+    period: str = ""  # the month's key, e.g. 2026-11 (to open the same form again)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,14 @@ class Menu:
     note: str  # the last line: what to press, or who fills the department's reports
 
 
+@dataclass(frozen=True)
+class Opening:
+    """/report would open this form at once (nothing opened yet)."""
+
+    form_key: str
+    period: MonthPeriod | None  # None: the current month
+
+
 async def start(
     session: AsyncSession,
     cfg: ReportConfig,
@@ -94,21 +103,48 @@ async def start(
     form_text: str | None = None,
 ) -> FormView | Menu:
     """/report [报表]: the named form, or the only one open, or the menu of the department's."""
+    chosen = await choose(session, cfg, person, now, form_text=form_text)
+    if isinstance(chosen, Menu):
+        return chosen
+    return await open_form(session, cfg, person, chosen.form_key, now, period=chosen.period)
+
+
+async def choose(
+    session: AsyncSession,
+    cfg: ReportConfig,
+    person: PersonInfo,
+    now: datetime,
+    *,
+    form_text: str | None = None,
+) -> Opening | Menu:
+    """What /report [报表] shows, changing nothing: the form to open, or the menu.
+
+    A form the person may not open is refused here, before anything else is set aside for it.
+    """
     department = person.department
     if department is None:
         raise Refusal("您尚未归属任何部门，无需填报月度报表。")
     if form_text:
         form = find_form(cfg, form_text)
-        return await open_form(session, cfg, person, form.key, now)
+        filler_department(person, form)
+        return Opening(form.key, None)
     choices = await choices_for(session, cfg, person, now)
     if not choices:
         raise Refusal(f"{department.name}本月无需填报月度报表。")
     fills = may_fill(person)
     if fills and len(choices) == 1 and choices[0].editable:
-        choice = choices[0]
-        return await open_form(session, cfg, person, choice.form_key, now, period=choice.period)
+        return Opening(choices[0].form_key, choices[0].period)
     note = "请点击要填写或查看的报表。" if fills else fillers_text(department)
     return Menu(department.name, choices, fills, note)
+
+
+def check_may_open(
+    cfg: ReportConfig, person: PersonInfo, form_key: str, period: MonthPeriod | None, now: datetime
+) -> None:
+    """The checks of open_form that need no database: the filler and the month (Refusal)."""
+    filler_department(person, cfg.form(form_key))
+    current = cfg.period_of(now)
+    check_month(period or current, current)
 
 
 async def choices_for(
@@ -239,6 +275,7 @@ def _view(
         submission_id=row.id,
         version=row.version,
         form_key=form.key,
+        period=month.key,
         text=screen.text,
         rows=screen.rows,
         error=error,
@@ -272,6 +309,7 @@ async def _locked_view(
         submission_id=row.id if row is not None else 0,
         version=row.version if row is not None else 0,
         form_key=form.key,
+        period=month.key,
         text=text,
         error=error,
         editable=False,
@@ -296,11 +334,14 @@ async def act(
     submission_id: int,
     given: Input,
     now: datetime,
+    *,
+    message_id: int | None = None,
 ) -> FormView:
     """Apply one answer or button to the department's draft (or submit it), and save it; the
-    person's private chat stays on the report until it is submitted or found locked."""
+    person's private chat stays on the report until it is submitted or found locked.
+    `message_id`: the person's message that carried the answer (None for a button)."""
     view = await _act(session, cfg, person, submission_id, given, now)
-    await _keep_dialog(session, person, view, now)
+    await _keep_dialog(session, person, view, now, message_id)
     return view
 
 
@@ -408,6 +449,7 @@ async def _submit(
         submission_id=row.id,
         version=row.version,
         form_key=form.key,
+        period=month.key,
         text=text,
         editable=not row.late,
         finished=True,
@@ -439,12 +481,20 @@ async def _tell_department(
 
 
 async def _keep_dialog(
-    session: AsyncSession, person: PersonInfo, view: FormView, now: datetime
+    session: AsyncSession,
+    person: PersonInfo,
+    view: FormView,
+    now: datetime,
+    message_id: int | None = None,
 ) -> None:
-    """Keep (or end) the person's conversation on this report: their private chat's dialog."""
+    """Keep (or end) the person's conversation on this report: their private chat's dialog.
+
+    `message_id`: the message whose answer the report now holds, so the same message delivered
+    again is not taken as the answer to the next question (services/dialogs.py).
+    """
     uid = person.telegram_user_id
     if view.finished:
-        await clear_dialog(session, uid, uid)
+        await clear_dialog(session, uid, uid, DIALOG)
         return
     await set_dialog(
         session,
@@ -452,6 +502,7 @@ async def _keep_dialog(
         chat_id=uid,
         kind=DIALOG,
         step=view.form_key,
-        data={"submission_id": view.submission_id},
+        data={"submission_id": view.submission_id, "period": view.period},
         now=now,
+        message_id=message_id,
     )
