@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers scheduler models services bench
+	$(BIN)/mypy bot handlers scheduler models services faketg sim bench
 	$(BIN)/pytest
 
 pytest: $(STAMP)

@@ -28,8 +28,8 @@ from sqlalchemy.engine import make_url
 from bot.app import BuildOptions, build_application, infra_of, startup
 from bot.db import upgrade_sync
 from bot.delivery import Outcome
-from bot.faketg import FakeRequest, FakeTelegram, serve
 from bot.settings import load_settings
+from faketg import FakeRequest, FakeTelegram, serve
 from models.outbox import OutboxMessage
 from services.outbox import Outgoing, enqueue
 

@@ -35,9 +35,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.db import make_engine, make_sessions, upgrade_sync
-from bot.faketg import FakeRequest, FakeTelegram
 from bot.settings import DEFAULT_ORG
-from bot.simulation import Simulation
+from faketg import FakeRequest, FakeTelegram
 from models.cases import Case, CaseDepartment, CaseStatus, DeptStatus
 from models.people import Person
 from services.cases import tick
@@ -46,6 +45,7 @@ from services.org_sync import sync_org
 from services.orgconfig import load_org
 from services.runtime import Runtime
 from services.workdays import WorkdayCalendar
+from sim.simulation import Simulation
 
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 Shanghai
 ADMIN = 1001

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             return db_upgrade()
         if args.command == "demo":
-            from bot.demo import main as demo_main
+            from sim.demo import main as demo_main
 
             return demo_main(args.out)
         if args.command == "run":

@@ -5,7 +5,7 @@ and never blocks inside PTB) and by direct replies (which go through `SharedRate
 PTB adapter that waits on the same buckets). PTB's AIORateLimiter is not used: it would make
 outbox sends wait twice and retry 429s behind the courier's back.
 
-Each limit is a leaky bucket like the one Telegram (and bot/faketg/limits.py) applies, a little
+Each limit is a leaky bucket like the one Telegram (and faketg/limits.py) applies, a little
 tighter, so that a few milliseconds of network jitter never push the server's bucket over.
 Time comes from an injected monotonic clock; tests pass `FakePacing` and never sleep.
 """

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app import deliver
-from bot.faketg import Actor, ViewMessage
-from bot.simulation import Simulation
+from faketg import Actor, ViewMessage
 from models.org import Department
 from models.reminders import ReminderOccurrence, ReminderSend
 from scheduler.jobs import run_steps
 from services.reminders.tick import reminders_step
-from tests.support.office import bind
+from sim.office import bind
+from sim.simulation import Simulation
 
 SH = ZoneInfo("Asia/Shanghai")
 # Every department the shipped reminder rules name, except the office itself (its people

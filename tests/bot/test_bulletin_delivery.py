@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.settings import DEFAULT_ORG
-from bot.simulation import Simulation
 from models.bulletin_runs import BulletinRun
 from services.clock import FakeClock
+from sim.simulation import Simulation
 
 ADMIN = 1001
 SH = ZoneInfo("Asia/Shanghai")

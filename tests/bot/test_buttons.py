@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.simulation import Simulation
 from handlers.buttons import button_guard
 from handlers.context import CustomContext
 from models.cases import CaseDepartment, CaseEvent
@@ -21,8 +20,9 @@ from models.people import Person
 from services.buttons import Codec, Id
 from services.clock import FakeClock
 from services.errors import Refusal
+from sim.office import ADMIN, invite, last_text
+from sim.simulation import Simulation
 from tests.cases.botoffice import GRID, open_office
-from tests.support.office import ADMIN, invite, last_text
 
 SORRY = "系统处理该请求时出现问题"
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from bot.demo import run_demo
+from sim.demo import run_demo
 from tests.support import databases
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "demo_transcript.txt"

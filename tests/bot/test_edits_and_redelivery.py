@@ -14,18 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from bot.faketg import FakeTelegram
-from bot.simulation import Simulation
+from faketg import FakeTelegram
 from handlers.updates import COMMAND_EDIT_HINT, EDIT_HINT
 from models.people import Invitation
 from models.reports import ReportSubmission
 from models.updates import ProcessedUpdate
 from services.clock import FakeClock
 from services.dialogs import get_dialog
+from sim.office import ADMIN, last_text
+from sim.simulation import Simulation
 from tests.bot.reminders_helpers import bind_groups, reminders_in, sh, tick_reminders
 from tests.bot.reports.helpers import clock_at, member
 from tests.cases.botoffice import GRID, open_office
-from tests.support.office import ADMIN, last_text
 
 
 async def police_sim(sqlite_url: str) -> Simulation:

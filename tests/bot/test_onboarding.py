@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.simulation import Simulation
 from models.chats import BoundChat
 from models.people import Invitation, Person
 from services.clock import FakeClock
-from tests.support.office import ADMIN, invite_code, last_text
+from sim.office import ADMIN, invite_code, last_text
+from sim.simulation import Simulation
 
 
 async def counts(sim: Simulation) -> tuple[int, int, int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.simulation import Simulation
 from services.clock import FakeClock
+from sim.simulation import Simulation
 from tests.cases.botoffice import ADMIN, open_office
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.demo_transcript import render_all
-from bot.faketg import FakeTelegram
+from faketg import FakeTelegram
+from sim.transcript import render_all
 
 
 async def test_each_chat_is_rendered_once():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.simulation import Simulation
 from services.clock import FakeClock
+from sim.simulation import Simulation
 from tests.cases.botoffice import GRID, open_office
 
 

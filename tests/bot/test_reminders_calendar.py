@@ -13,9 +13,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.simulation import Simulation
 from models.reminders import ReminderSend
 from services.clock import FakeClock
+from sim.office import ADMIN
+from sim.simulation import Simulation
 from tests.bot.reminders_helpers import (
     DEPARTMENT_KEYS,
     SH,
@@ -26,7 +27,6 @@ from tests.bot.reminders_helpers import (
     tick_reminders,
     title_of,
 )
-from tests.support.office import ADMIN
 
 D = date
 FIRST_WORKDAY = [

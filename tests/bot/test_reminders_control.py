@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULT_ORG, PROJECT_ROOT
-from bot.simulation import Simulation
 from services.clock import FakeClock
 from services.workdays import WorkdayCalendar
+from sim.office import ADMIN, invite
+from sim.simulation import Simulation
 from tests.bot.reminders_helpers import (
     bind_groups,
     reminders_in,
@@ -19,7 +20,6 @@ from tests.bot.reminders_helpers import (
     tick_reminders,
     title_of,
 )
-from tests.support.office import ADMIN, invite
 
 
 def block(text: str, title: str) -> str:

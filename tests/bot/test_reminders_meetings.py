@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.simulation import Simulation
 from models.reminders import ReminderOccurrence
 from services.clock import FakeClock
 from services.reminders.meetings import held_meetings
+from sim.office import ADMIN, invite
+from sim.simulation import Simulation
 from tests.bot.reminders_helpers import bind_groups, reminders_in, sh, tick_reminders
-from tests.support.office import ADMIN, invite
 
 
 async def occurrence_states(sim: Simulation) -> dict[tuple[str, str], tuple[str, date | None]]:

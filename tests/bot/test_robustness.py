@@ -3,9 +3,9 @@ forged button data: each gets an answer, nothing crashes, nothing is shown that 
 
 from __future__ import annotations
 
-from bot.simulation import Simulation
 from services.clock import FakeClock
-from tests.support.office import ADMIN, invite_code
+from sim.office import ADMIN, invite_code
+from sim.simulation import Simulation
 
 SORRY = "系统处理该请求时出现问题"
 ODD_ARGS = ["", " 垃圾 <b>x</b> &amp; 999999999999 -1 2026-13 ../..", "字" * 3000]

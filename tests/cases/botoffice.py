@@ -1,14 +1,14 @@
-"""The office on the fake Telegram: groups bound, people invited, a whistle helper."""
+"""The case tests' office on the fake Telegram: its roster, and shortcuts to its chats."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from bot.faketg import Actor, FakeTelegram
-from bot.faketg.records import ViewMessage
-from bot.simulation import Simulation
-from tests.support.office import ADMIN, bind, invite
+from faketg import Actor, FakeTelegram
+from faketg.records import ViewMessage
+from sim.office import ADMIN, set_up, walk_whistle
+from sim.simulation import Simulation
 
 SH = ZoneInfo("Asia/Shanghai")
 GRID = 3001
@@ -73,37 +73,24 @@ class BotOffice:
         submit: bool = True,
     ) -> str:
         """Walk the whole whistle conversation; returns the bot's last answer."""
-        grid, me = self.grid, GRID
-        await grid.send(me, "吹哨")
-        await grid.press(me, category)
-        await grid.press(me, area)
-        if location is not None:
-            await grid.send_location(me, *location)
-        if address is None:
-            await grid.press(me, "跳过")
-        else:
-            await grid.send(me, address)
-        for _ in range(photos):
-            await grid.send_photo(me)
-        if photos < 5:
-            await grid.press(me, "完成")
-        await grid.send(me, description)
-        await grid.press(me, "紧急" if urgent else "一般")
-        if submit:
-            await grid.press(me, "提交")
-        return self.last(me).text
+        await walk_whistle(
+            self.grid,
+            category=category,
+            area=area,
+            location=location,
+            address=address,
+            photos=photos,
+            description=description,
+            urgent=urgent,
+            submit=submit,
+        )
+        return self.last(GRID).text
 
 
 async def open_office(sim: Simulation) -> BotOffice:
     """Bind the groups and register everyone through the real commands."""
     await sim.start()
-    office = BotOffice(sim=sim)
-    tg = sim.tg
-    coord = tg.user(ADMIN, "王", "协调")
-    office.actors[ADMIN] = coord
+    coord = sim.tg.user(ADMIN, "王", "协调")
     await coord.send(ADMIN, "/start")
-    for key, title in GROUPS.items():
-        office.groups[key] = await bind(sim, coord, title, key, supergroup=True)
-    for uid, (name, role, target) in PEOPLE.items():
-        office.actors[uid] = await invite(sim, coord, uid, name, target, role)
-    return office
+    groups, actors = await set_up(sim, coord, GROUPS, PEOPLE)
+    return BotOffice(sim=sim, groups=groups, actors={ADMIN: coord, **actors})

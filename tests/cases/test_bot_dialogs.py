@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.simulation import Simulation
 from services.clock import FakeClock
+from sim.simulation import Simulation
 from tests.cases.botoffice import ADMIN, GRID, BotOffice, open_office
 
 

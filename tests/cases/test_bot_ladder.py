@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.faketg.records import ViewMessage
-from bot.simulation import Simulation
+from faketg.records import ViewMessage
 from services.clock import FakeClock
+from sim.simulation import Simulation
 from tests.cases.botoffice import ADMIN, SH, BotOffice, open_office
 
 

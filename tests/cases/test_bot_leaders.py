@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.simulation import Simulation
 from services.clock import FakeClock
+from sim.office import invite
+from sim.simulation import Simulation
 from tests.cases.botoffice import ADMIN, SH, BotOffice, open_office
-from tests.support.office import invite
 
 LEADERS = {5001: "刘副主任", 5002: "陈主任"}
 FIVE = timedelta(minutes=5)

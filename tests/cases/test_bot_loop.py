@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.simulation import Simulation
 from models.cases import Case, CaseDepartment, CaseEvent
 from services.clock import FakeClock
+from sim.simulation import Simulation
 from tests.cases.botoffice import ADMIN, GRID, BotOffice, open_office
 
 

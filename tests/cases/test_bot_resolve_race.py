@@ -3,9 +3,9 @@ their text."""
 
 from __future__ import annotations
 
-from bot.simulation import Simulation
 from services.clock import FakeClock
 from services.dialogs import get_dialog
+from sim.simulation import Simulation
 from tests.cases.botoffice import open_office
 
 

@@ -15,10 +15,9 @@ from telegram.ext import Application
 
 from bot.app import BuildOptions, build_application, infra_of, startup
 from bot.delivery import Courier
-from bot.faketg import FakeRequest, FakeTelegram
 from bot.ratelimit import FakePacing
 from bot.settings import load_settings
-from bot.simulation import FAKE_TOKEN
+from faketg import FakeRequest, FakeTelegram
 from models.chats import BoundChat
 from models.org import Department
 from models.outbox import OutboxMessage
@@ -27,6 +26,7 @@ from services.groups import bind_group
 from services.outbox import Outgoing, enqueue, enqueue_to_department
 from services.people import person_by_user
 from services.runtime import Runtime
+from sim.simulation import FAKE_TOKEN
 
 ADMIN = 1001
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import make_engine, make_sessions
-from bot.faketg import FakeTelegram, serve
+from faketg import FakeTelegram, serve
 from models.outbox import OutboxMessage
 from services.clock import SystemClock
 from services.outbox import Outgoing, enqueue

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.faketg import FakeRequest, FaultKind
-from bot.simulation import FAKE_TOKEN
+from faketg import FakeRequest, FaultKind
 from models.outbox import OutboxMessage
 from services.clock import FakeClock
 from services.delivery import chat_migrated
+from sim.simulation import FAKE_TOKEN
 from tests.delivery.support import ADMIN, World
 
 # PTB 22 warns whenever a RetryAfter is built with seconds (its deprecation, not ours).

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.simulation import Simulation
 from models.outbox import OutboxMessage
 from services.clock import FakeClock
+from sim.simulation import Simulation
 from tests.delivery.support import ADMIN, World
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.faketg.html import parse_html
+from faketg.html import parse_html
 from models.outbox import OutboxMessage
 from services.outbox import Button, Outgoing, enqueue
 from tests.delivery.support import World

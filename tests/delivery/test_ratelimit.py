@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.faketg.limits import LimitPolicy, RateLimits
 from bot.ratelimit import ALREADY_PACED, FakePacing, OutboundLimiter, SharedRateLimiter, take
+from faketg.limits import LimitPolicy, RateLimits
 
 # PTB 22 warns whenever a RetryAfter is built with seconds (its deprecation, not ours).
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

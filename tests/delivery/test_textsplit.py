@@ -7,7 +7,7 @@ from html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.faketg.html import parse_html
+from faketg.html import parse_html
 from services.textsplit import split_text, truncate, visible_length
 
 

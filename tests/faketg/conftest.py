@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.faketg import FakeRequest, FakeTelegram, FakeTelegramServer
+from faketg import FakeRequest, FakeTelegram, FakeTelegramServer
 
 
 @dataclass

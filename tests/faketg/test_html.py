@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.faketg.html import EntityParseError, bot_command_entities, parse_html, utf16_len
+from faketg.html import EntityParseError, bot_command_entities, parse_html, utf16_len
 
 
 def test_entities_offsets_are_utf16_and_text_is_unescaped():

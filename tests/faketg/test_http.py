@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.faketg import FakeTelegram, FakeTelegramServer, serve
+from faketg import FakeTelegram, FakeTelegramServer, serve
 from tests.faketg.conftest import Seen, build_app
 
 # PTB 22 warns that retry_after will become a timedelta; these tests read it as seconds.

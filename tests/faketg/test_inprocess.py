@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton as Btn
 from telegram import InlineKeyboardMarkup as Kb
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.faketg import (
+from faketg import (
     BLOCKED_BY_USER,
     NOT_STARTED,
     SEND_METHODS,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.faketg.actors import Actor
-from bot.simulation import Simulation
+from faketg.actors import Actor
 from services.clock import FakeClock
-from tests.support.office import ADMIN, invite
-from tests.support.office import bind as bind_group
+from sim.office import ADMIN, invite
+from sim.office import bind as bind_group
+from sim.simulation import Simulation
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.simulation import Simulation
 from models.period import MonthPeriod
 from models.reports import BoardState
 from services.forms import coordinators
 from services.forms.deadlines import config_of
+from sim.office import ADMIN, last_text
+from sim.simulation import Simulation
 from tests.bot.reports.filler import fill
 from tests.bot.reports.helpers import bind, clock_at, member, shanghai
-from tests.support.office import ADMIN, last_text
 
 
 async def office(sqlite_url: str):

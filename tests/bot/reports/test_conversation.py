@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.simulation import Simulation
 from models.reports import ReportEvent, ReportSubmission
+from sim.office import ADMIN, last_text
+from sim.simulation import Simulation
 from tests.bot.reports.helpers import clock_at, last_buttons, member, shanghai
-from tests.support.office import ADMIN, last_text
 
 QUESTION_1 = "三级消防和网格化工作部署调度会议"
 

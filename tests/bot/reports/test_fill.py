@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.simulation import Simulation
 from models.reports import ReportSubmission
+from sim.office import ADMIN, last_text
+from sim.simulation import Simulation
 from tests.bot.reports.helpers import bind, clock_at, last_buttons, member
-from tests.support.office import ADMIN, last_text
 
 
 async def submissions(sim: Simulation) -> list[ReportSubmission]:

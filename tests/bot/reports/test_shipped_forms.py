@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.simulation import Simulation
 from models.forms import GroupQuestion, PhotosQuestion
 from models.org import Department
 from models.reports import ReportSubmission
 from services.forms.config import load_forms
 from services.orgconfig import load_org
+from sim.office import ADMIN, last_text
+from sim.simulation import Simulation
 from tests.bot.reports.filler import comparable, fill
 from tests.bot.reports.helpers import clock_at, member
-from tests.support.office import ADMIN, last_text
 
 FORMS = load_forms("forms.example.yaml")
 ORG = load_org("org.example.yaml")

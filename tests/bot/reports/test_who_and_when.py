@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 
-from bot.simulation import Simulation
 from models.reports import ReportSubmission
+from sim.office import ADMIN, invite, last_text
+from sim.simulation import Simulation
 from tests.bot.reports.helpers import bind, clock_at, member
-from tests.support.office import ADMIN, invite, last_text
 
 FILLERS = "月报由千山社区的成员或负责人填报；网格员负责吹哨上报和核查。"
 

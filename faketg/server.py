@@ -4,7 +4,7 @@ Run it inside the test process (preferred): `server = serve(tg)` starts a thread
 event loop; point the bot subprocess at TELEGRAM_API_BASE_URL=server.base_url; act as people
 and inject faults through the same `tg` object; `server.stop()` at the end.
 
-Or alone: `python -m bot.faketg.server --port 8081`, with a small JSON control API for people
+Or alone: `python -m faketg.server --port 8081`, with a small JSON control API for people
 and faults (see `_control`).
 """
 
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.faketg.faults import FaultKind
-from bot.faketg.params import UploadedFile
-from bot.faketg.state import FakeTelegram, Gap, NoAnswer, Reply
+from faketg.faults import FaultKind
+from faketg.params import UploadedFile
+from faketg.state import FakeTelegram, Gap, NoAnswer, Reply
 
 log = logging.getLogger(__name__)
 
@@ -410,7 +410,7 @@ async def _serve_forever(server: FakeTelegramServer) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """CLI: python -m bot.faketg.server --port N."""
+    """CLI: python -m faketg.server --port N."""
     parser = argparse.ArgumentParser(description="Serve a fake Telegram Bot API over HTTP.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

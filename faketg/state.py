@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 
-from bot.faketg.api import BotApi, ok
-from bot.faketg.errors import ApiError, FakeTelegramGap, UsageError
-from bot.faketg.faults import SEND_METHODS, Fault, FaultKind, Faults
-from bot.faketg.limits import LimitPolicy, RateLimits
-from bot.faketg.params import Params, UploadedFile
-from bot.faketg.records import (
+from faketg.api import BotApi, ok
+from faketg.errors import ApiError, FakeTelegramGap, UsageError
+from faketg.faults import SEND_METHODS, Fault, FaultKind, Faults
+from faketg.limits import LimitPolicy, RateLimits
+from faketg.params import Params, UploadedFile
+from faketg.records import (
     ApiCall,
     BotStatus,
     Button,
@@ -41,7 +41,7 @@ from bot.faketg.records import (
 if TYPE_CHECKING:
     from telegram.ext import Application
 
-    from bot.faketg.actors import Actor
+    from faketg.actors import Actor
 
 
 # -- outcomes of one API call ------------------------------------------------------------------
@@ -183,7 +183,7 @@ class FakeTelegram:
         conversation with a user") until they write in that chat (start() or any message);
         `started=True` says they did so before the test began (no update is sent).
         """
-        from bot.faketg.actors import Actor
+        from faketg.actors import Actor
 
         with self._lock:
             record = self.users.get(user_id)
@@ -203,7 +203,7 @@ class FakeTelegram:
 
     def actor(self, user_id: int) -> Actor:
         """The person with this id, created earlier with user()."""
-        from bot.faketg.actors import Actor
+        from faketg.actors import Actor
 
         with self._lock:
             record = self.users.get(user_id)

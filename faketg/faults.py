@@ -10,7 +10,7 @@ from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
-from bot.faketg.errors import ApiError
+from faketg.errors import ApiError
 
 # The methods that put a new message into a chat.
 SEND_METHODS: frozenset[str] = frozenset(

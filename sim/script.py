@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.demo_filler import FormFiller
-from bot.faketg import Actor
-from bot.simulation import Simulation
+from faketg import Actor
+from sim.filler import Filler, PlausibleAnswers
+from sim.office import ADMIN, ScriptError, expect, last_text, walk_whistle
+from sim.office import set_up as office_set_up
+from sim.simulation import Simulation
 
 SH = ZoneInfo("Asia/Shanghai")
-ADMIN = 1001
 LEADER = 1002
 GRID = 3001
 # user id -> (name, invitation role, department or area)
@@ -59,10 +60,6 @@ def sh(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -
     return datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
-class DemoError(AssertionError):
-    """The bot did not answer the way the script expects (the demo has rotted)."""
-
-
 @dataclass
 class Office:
     """The simulated office: its groups and people, and a log of what the script did."""
@@ -73,13 +70,10 @@ class Office:
     people: dict[int, Actor] = field(default_factory=dict)
 
     def last(self, chat_id: int) -> str:
-        return self.sim.tg.chat_view(chat_id)[-1].text
+        return last_text(self.sim, chat_id)
 
     def expect(self, chat_id: int, fragment: str) -> str:
-        text = self.last(chat_id)
-        if fragment not in text:
-            raise DemoError(f"expected {fragment!r} in chat {chat_id}, got: {text!r}")
-        return text
+        return expect(self.sim, chat_id, fragment)
 
     async def until(self, when: datetime, *, fine: bool = False) -> None:
         """Let time pass. Ticks every 10 minutes while a ladder runs (fine), else every 30
@@ -96,25 +90,13 @@ class Office:
 
 async def set_up(office: Office) -> None:
     """The coordinator binds every department's group and invites the people."""
-    sim, tg = office.sim, office.sim.tg
     coord = office.people[ADMIN]
     await coord.send(ADMIN, "/start")
     office.say("协调员绑定各部门工作群，并邀请人员登记")
-    for key, title in GROUP_TITLES.items():
-        chat = tg.create_group(title, supergroup=True)
-        await coord.send(chat, f"/bind {key}")
-        office.expect(chat, "已将本群绑定为")
-        office.groups[key] = chat
-    for uid, (name, role, target) in PEOPLE.items():
-        await coord.send(ADMIN, f"/invite {role} {target}".strip())
-        found = re.search(r"\?start=([A-Za-z0-9]+)", office.last(ADMIN))
-        if not found:
-            raise DemoError(f"no invitation link: {office.last(ADMIN)!r}")
-        actor = tg.user(uid, name)
-        await actor.send(uid, f"/start {found.group(1)}")
-        office.expect(uid, "登记成功")
-        office.people[uid] = actor
-    await sim.tick()
+    groups, people = await office_set_up(office.sim, coord, GROUP_TITLES, PEOPLE)
+    office.groups.update(groups)
+    office.people.update(people)
+    await office.sim.tick()
 
 
 async def meetings(office: Office) -> None:
@@ -148,22 +130,19 @@ async def whistle(
     address: str,
 ) -> str:
     """The grid worker walks the whistle conversation; returns the case number."""
-    grid = office.people[GRID]
-    await grid.send(GRID, "吹哨")
-    await grid.press(GRID, category)
-    await grid.press(GRID, "梨花苑小区")
-    if location is not None:
-        await grid.send_location(GRID, *location)
-    await grid.send(GRID, address)
-    if photo:
-        await grid.send_photo(GRID)
-    await grid.press(GRID, "完成")
-    await grid.send(GRID, description)
-    await grid.press(GRID, "紧急" if urgent else "一般")
-    await grid.press(GRID, "提交")
+    await walk_whistle(
+        office.people[GRID],
+        category=category,
+        area="梨花苑小区",
+        location=location,
+        address=address,
+        photos=1 if photo else 0,
+        description=description,
+        urgent=urgent,
+    )
     found = re.search(r"QS-\d{4}-\d{4}", office.last(GRID))
     if not found:
-        raise DemoError(f"no case number: {office.last(GRID)!r}")
+        raise ScriptError(f"no case number: {office.last(GRID)!r}")
     return found.group(0)
 
 
@@ -287,7 +266,7 @@ async def reports(office: Office) -> None:
         await office.until(sh(12, day, 10, 0))
         form = forms.form(form_key)
         if form is None:
-            raise DemoError(f"form {form_key} is not in the forms file")
+            raise ScriptError(f"form {form_key} is not in the forms file")
         actor = office.people[uid]
         if day > 25:
             office.say(f"12月{day}日 住建办逾期：协调员解锁后补报《{form.title}》")
@@ -297,7 +276,7 @@ async def reports(office: Office) -> None:
             who = f"{dept.name} {PEOPLE[uid][0]}" if dept is not None else "三级办协调员"
             office.say(f"12月{day}日 {who} 填报《{form.title}》")
         await actor.send(uid, f"/report {form_key}")
-        await FormFiller(office.sim.tg, actor, date(2026, 12, day)).fill(form)
+        await Filler(office.sim.tg, actor, PlausibleAnswers(date(2026, 12, day))).fill(form)
         await actor.press(uid, "提交")
         office.expect(uid, "已收到，谢谢")
 

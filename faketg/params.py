@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.faketg.errors import bad_request
+from faketg.errors import bad_request
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.demo_script import ADMIN, SH, Office, run_month, sh
-from bot.demo_transcript import chat_title, render_all
 from bot.settings import DEFAULT_ORG
-from bot.simulation import Simulation
 from models.bulletin import Bulletin
 from models.cases import Case, CaseDepartment
 from models.org import Department
@@ -27,6 +24,9 @@ from models.period import MonthPeriod
 from models.reports import ReportSubmission
 from services.bulletin.figures import compute_bulletin
 from services.clock import FakeClock
+from sim.script import ADMIN, SH, Office, run_month, sh
+from sim.simulation import Simulation
+from sim.transcript import chat_title, render_all
 
 
 @dataclass

@@ -9,10 +9,10 @@ import struct
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.faketg.errors import ApiError, FakeTelegramGap, bad_request, forbidden
-from bot.faketg.html import EntityParseError, parse_html
-from bot.faketg.params import Params, UploadedFile
-from bot.faketg.records import (
+from faketg.errors import ApiError, FakeTelegramGap, bad_request, forbidden
+from faketg.html import EntityParseError, parse_html
+from faketg.params import Params, UploadedFile
+from faketg.records import (
     BotStatus,
     CallbackAnswer,
     ChatKind,
@@ -23,7 +23,7 @@ from bot.faketg.records import (
 )
 
 if TYPE_CHECKING:
-    from bot.faketg.state import FakeTelegram
+    from faketg.state import FakeTelegram
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -13,8 +13,8 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import BuildOptions, build_application, startup, tick_once
-from bot.faketg import FakeRequest, FakeTelegram
 from bot.settings import DEFAULT_ORG, load_settings
+from faketg import FakeRequest, FakeTelegram
 from services.clock import FakeClock
 from services.runtime import Runtime
 

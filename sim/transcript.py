@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.faketg import FakeTelegram
-from bot.faketg.records import ViewMessage
+from faketg import FakeTelegram
+from faketg.records import ViewMessage
 
 
 def _body(view: ViewMessage) -> str:

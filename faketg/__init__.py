@@ -58,7 +58,7 @@ overall, 20/min per group, 1/s per private chat (leaky buckets), counting tg.lim
 
 Over HTTP (a real `firegrid run` subprocess): `server = serve(tg)` (background thread, own
 loop); give the bot TELEGRAM_API_BASE_URL=server.base_url; act and inject faults on `tg` as
-above; `server.stop()`. `python -m bot.faketg.server --port N` runs one alone.
+above; `server.stop()`. `python -m faketg.server --port N` runs one alone.
 
 Telegram's limits and error texts are kept: text 1..4096 after entity parsing, caption 1024,
 callback_data 1..64 bytes (BUTTON_DATA_INVALID), HTML validated ("can't parse entities: ..."),
@@ -72,9 +72,9 @@ listed by tg.check().
 
 from typing import TYPE_CHECKING, Any
 
-from bot.faketg.actors import Actor
-from bot.faketg.errors import ApiError, FakeTelegramGap, UsageError
-from bot.faketg.faults import (
+from faketg.actors import Actor
+from faketg.errors import ApiError, FakeTelegramGap, UsageError
+from faketg.faults import (
     BLOCKED_BY_USER,
     KICKED_FROM_GROUP,
     KICKED_FROM_SUPERGROUP,
@@ -84,8 +84,8 @@ from bot.faketg.faults import (
     FaultKind,
     Faults,
 )
-from bot.faketg.limits import LimitPolicy, RateLimits
-from bot.faketg.records import (
+from faketg.limits import LimitPolicy, RateLimits
+from faketg.records import (
     ApiCall,
     BotStatus,
     Button,
@@ -95,17 +95,17 @@ from bot.faketg.records import (
     PhotoInfo,
     ViewMessage,
 )
-from bot.faketg.request import FakeRequest
-from bot.faketg.state import FakeTelegram
+from faketg.request import FakeRequest
+from faketg.state import FakeTelegram
 
 if TYPE_CHECKING:
-    from bot.faketg.server import FakeTelegramServer, serve
+    from faketg.server import FakeTelegramServer, serve
 
 
 def __getattr__(name: str) -> Any:
-    """Import the HTTP server lazily, so `python -m bot.faketg.server` runs it cleanly."""
+    """Import the HTTP server lazily, so `python -m faketg.server` runs it cleanly."""
     if name in ("FakeTelegramServer", "serve"):
-        from bot.faketg import server
+        from faketg import server
 
         return getattr(server, name)
     raise AttributeError(name)

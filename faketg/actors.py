@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.faketg.errors import UsageError
-from bot.faketg.html import bot_command_entities
-from bot.faketg.records import (
+from faketg.errors import UsageError
+from faketg.html import bot_command_entities
+from faketg.records import (
     BotStatus,
     CallbackAnswer,
     ChatKind,
@@ -18,7 +18,7 @@ from bot.faketg.records import (
 )
 
 if TYPE_CHECKING:
-    from bot.faketg.state import FakeTelegram
+    from faketg.state import FakeTelegram
 
 # How long press() waits for the answer of a bot that polls from another thread or process.
 POLLING_ANSWER_TIMEOUT = 10.0
@@ -133,8 +133,8 @@ class Actor:
         data: bytes | None = None,
     ) -> ViewMessage:
         """Send a photo (a generated PNG unless `data` is given) with an optional caption."""
-        from bot.faketg.api import png_size
-        from bot.faketg.state import tiny_png
+        from faketg.api import png_size
+        from faketg.state import tiny_png
 
         with self.world._lock:
             chat = self._chat(chat_id)

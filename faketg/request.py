@@ -11,10 +11,10 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.faketg.errors import FakeTelegramGap
-from bot.faketg.faults import FaultKind
-from bot.faketg.params import UploadedFile
-from bot.faketg.state import FakeTelegram, Gap, NoAnswer, Reply
+from faketg.errors import FakeTelegramGap
+from faketg.faults import FaultKind
+from faketg.params import UploadedFile
+from faketg.state import FakeTelegram, Gap, NoAnswer, Reply
 
 
 def _read(content: bytes | IO[bytes]) -> bytes:
