@@ -65,6 +65,7 @@ from services.delivery import (
     chat_migrated,
     chat_unreachable,
     claim,
+    delivery_targets,
     due_heads,
     hold_until_started,
     never_started,
@@ -265,24 +266,16 @@ def plan(job: Job) -> list[Part]:
 async def _job(session: AsyncSession, row: OutboxMessage) -> Job:
     """The row as a Job, with the message it replies to and the message it edits resolved."""
     job = Job.of(row)
-    if row.reply_to_outbox_id is not None:
-        target = await session.get(OutboxMessage, row.reply_to_outbox_id)
-        if target is not None and target.chat_id == row.chat_id and target.message_ids:
-            job = replace(job, reply_to=target.message_ids[0])
-    if row.kind in EDIT_KINDS and row.target_outbox_id is not None:
-        target = await session.get(OutboxMessage, row.target_outbox_id)
-        if (
-            target is not None
-            and target.status == "sent"
-            and target.chat_id == row.chat_id
-            and target.message_ids
-        ):
-            caption = False
-            if target.kind not in EDIT_KINDS:
-                with suppress(InvalidRow):
-                    last = plan(Job.of(target))[-1]
-                    caption = last.action in ("photo", "document") and bool(last.text)
-            job = replace(job, edit_target=EditTarget(target.message_ids[-1], caption))
+    reply_to, target = await delivery_targets(session, row)
+    if reply_to is not None:
+        job = replace(job, reply_to=reply_to)
+    if target is not None and target.message_ids:
+        caption = False
+        if target.kind not in EDIT_KINDS:
+            with suppress(InvalidRow):
+                last = plan(Job.of(target))[-1]
+                caption = last.action in ("photo", "document") and bool(last.text)
+        job = replace(job, edit_target=EditTarget(target.message_ids[-1], caption))
     return job
 
 

@@ -465,3 +465,27 @@ async def notify_error_kind(
         session, Outgoing(text=text), now=now, dedupe_key=f"delivery:error:{digest}"
     )
     return bool(ids)
+
+
+async def delivery_targets(
+    session: AsyncSession, row: OutboxMessage
+) -> tuple[int | None, OutboxMessage | None]:
+    """What a row refers to, when it can be used: the Telegram message id it replies to (the
+    first message of its reply_to row, in the same chat), and the sent row of the same chat
+    whose last message it edits (edit kinds only)."""
+    reply_to: int | None = None
+    if row.reply_to_outbox_id is not None:
+        replied = await session.get(OutboxMessage, row.reply_to_outbox_id)
+        if replied is not None and replied.chat_id == row.chat_id and replied.message_ids:
+            reply_to = replied.message_ids[0]
+    edited: OutboxMessage | None = None
+    if row.kind in EDIT_KINDS and row.target_outbox_id is not None:
+        target = await session.get(OutboxMessage, row.target_outbox_id)
+        if (
+            target is not None
+            and target.status == "sent"
+            and target.chat_id == row.chat_id
+            and target.message_ids
+        ):
+            edited = target
+    return reply_to, edited
