@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.cases
 	$(BIN)/python -m bench.digest --sizes 10000,100000
+	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

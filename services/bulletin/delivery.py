@@ -4,63 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.bulletin import Bulletin, BulletinSpec
+from models.bulletin import BulletinSpec
 from models.bulletin_runs import BulletinRun
 from models.period import MonthPeriod
-from services.bulletin.chart import render_chart
-from services.bulletin.docx import render_docx
 from services.bulletin.figures import bot_epoch, compute_bulletin
-from services.bulletin.summary import render_summary
-from services.bulletin.xlsx import render_xlsx
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
 from services.workdays import WorkdayCalendar
 
+if TYPE_CHECKING:
+    from services.bulletin.files import BulletinFiles
+
 log = logging.getLogger("firegrid.bulletin")
-
-# matplotlib's rc_context changes process-wide settings: one chart at a time.
-_RENDER_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class BulletinFiles:
-    """What goes to a coordinator: the chat summary, then three documents."""
-
-    summary: str
-    docx: bytes
-    xlsx: bytes
-    png: bytes
-    stem: str
-
-    def documents(self) -> list[tuple[str, bytes, str]]:
-        """(file name, bytes, caption), in the order they are sent."""
-        return [
-            (f"{self.stem}.docx", self.docx, "通报（Word）"),
-            (f"{self.stem}-台账.xlsx", self.xlsx, "台账（Excel）"),
-            (f"{self.stem}-统计图.png", self.png, "统计图"),
-        ]
-
-
-def render_files(bulletin: Bulletin) -> BulletinFiles:
-    """Render the summary and the three documents (CPU work: call it off the event loop)."""
-    with _RENDER_LOCK:
-        png = render_chart(bulletin)
-    return BulletinFiles(
-        summary=render_summary(bulletin),
-        docx=render_docx(bulletin),
-        xlsx=render_xlsx(bulletin),
-        png=png,
-        stem=bulletin.file_stem(),
-    )
 
 
 def due_at(period: MonthPeriod, spec: BulletinSpec, cal: WorkdayCalendar, tz: ZoneInfo) -> datetime:
@@ -73,6 +36,10 @@ async def build_files(rt: Runtime, period: MonthPeriod, now: datetime) -> Bullet
     """Compute a month's bulletin in one read transaction and render it in a worker thread."""
     async with rt.transaction() as session:
         bulletin = await compute_bulletin(session, rt, period, now)
+    # Imported here, not at the top: matplotlib, python-docx and XlsxWriter cost ~70 MiB, and a
+    # running bot needs them once a month (issue 13: idle at most 100 MiB).
+    from services.bulletin.files import render_files
+
     return await asyncio.to_thread(render_files, bulletin)
 
 
