@@ -33,7 +33,9 @@ async def test_get_updates_while_a_webhook_is_set_is_409_until_deleted():
     bot = make_bot(tg)
     async with bot:
         assert await bot.set_webhook(
-            "https://bot.example.org/telegram/x", secret_token="s3cret_-", allowed_updates=["message"]
+            "https://bot.example.org/telegram/x",
+            secret_token="s3cret_-",
+            allowed_updates=["message"],
         )
         info = await bot.get_webhook_info()
         assert info.url == "https://bot.example.org/telegram/x"
