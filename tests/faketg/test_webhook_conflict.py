@@ -62,8 +62,8 @@ async def test_set_webhook_refuses_plain_http_and_a_bad_secret():
     tg = FakeTelegram()
     bot = make_bot(tg)
     async with bot:
-        with pytest.raises(BadRequest, match="(?i)https url"):
+        with pytest.raises(BadRequest, match=r"(?i)https url"):
             await bot.set_webhook("http://bot.example.org/hook")
-        with pytest.raises(BadRequest, match="(?i)unallowed characters"):
+        with pytest.raises(BadRequest, match=r"(?i)unallowed characters"):
             await bot.set_webhook("https://bot.example.org/hook", secret_token="秘密")
         assert tg.webhook is None
