@@ -606,6 +606,7 @@ class Courier:
             job.attempts,
             detail,
             extra,
+            extra={"chat": job.chat_id, "row": job.id},
         )
 
     async def _failed(self, job: Job, exc: TelegramError) -> Outcome:
@@ -647,6 +648,7 @@ class Courier:
                 "chat %s has not been opened by its person yet (row %s): held until /start",
                 job.chat_id,
                 job.id,
+                extra={"chat": job.chat_id, "row": job.id},
             )
             return Outcome.HELD
         gone = isinstance(exc, BadRequest) and "chat not found" in detail.lower()
