@@ -1,10 +1,10 @@
 """`firegrid run`: load settings, build the application, then poll or serve the webhook.
 
 Polling (the default) deletes any webhook first (PTB's bootstrap calls deleteWebhook) and polls.
-With FIREGRID_WEBHOOK_URL the bot calls setWebhook (secret, allowed_updates) and serves the ASGI
-app of bot/web with uvicorn on FIREGRID_LISTEN: the webhook, /healthz, /readyz and /metrics.
-In polling mode the same HTTP app is not served: health and metrics need webhook mode or a
-`web` process.
+With FIREGRID_WEBHOOK_URL the bot calls setWebhook (secret, allowed_updates) instead. Either way
+the ASGI app of bot/web is served with uvicorn on FIREGRID_LISTEN: /healthz, /readyz, /metrics,
+and in webhook mode POST /telegram/<path> (bot/web/server.py says what happens when the address
+is taken).
 
 409 Conflict while polling means another process polls this token (Telegram ends one of two
 concurrent getUpdates) or a webhook was set meanwhile: one log line, then exit 2. No retry here:
@@ -95,20 +95,27 @@ async def serve(
     The same sequence as PTB's run_polling (initialize, post_init, start, …, post_shutdown),
     written out so webhook mode and the conflict policy share it and tests can drive it.
     """
+    from bot.web.server import HttpServer, register_webhook, start_http
+
     stop = stop or asyncio.Event()
     _on_signals(stop)
     code = 0
+    http: HttpServer | None = None
     await app.initialize()
     try:
         await startup(app)
         webhook = settings.webhook()
         if webhook is None:
+            http = await start_http(app, settings, None, stop)
             code = await _poll(app, stop)
         else:
-            from bot.web.server import serve_webhook
-
-            await serve_webhook(app, settings, webhook, stop)
+            await register_webhook(app, webhook)
+            await app.start()
+            http = await start_http(app, settings, webhook, stop)
+            await stop.wait()
     finally:
+        if http is not None:
+            await http.close()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

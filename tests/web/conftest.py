@@ -27,7 +27,7 @@ def settings_for(database_url: str, **extra: Any) -> Settings:
         database_url=database_url,
         firegrid_admins="1001",
         firegrid_tick_seconds=30,
-        **extra,
+        **{"firegrid_listen": "127.0.0.1:0", **extra},
     )
 
 

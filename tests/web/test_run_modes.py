@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import socket
 
+import httpx
 import pytest
 
 from bot.cli import main
 from bot.run import serve
+from bot.settings import ConfigError
+from bot.web.webhook import SECRET_HEADER
 from faketg import FakeTelegram
 from services.clock import FakeClock
 from sim.simulation import FAKE_TOKEN
@@ -46,19 +51,36 @@ async def test_a_second_poller_on_the_token_stops_the_bot_with_one_line_and_exit
     assert "\n" not in conflict[0].getMessage() and conflict[0].exc_info is None
 
 
-async def test_webhook_mode_sets_the_webhook_with_secret_and_update_kinds(
-    sqlite_url: str, clock: FakeClock
+def served_port(caplog: pytest.LogCaptureFixture) -> int | None:
+    for record in caplog.records:
+        found = re.search(r"^serving .* on 127\.0\.0\.1:(\d+)$", record.getMessage())
+        if found:
+            return int(found.group(1))
+    return None
+
+
+async def test_webhook_mode_sets_the_webhook_and_serves_it_over_http(
+    sqlite_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ):
     tg = FakeTelegram()
     settings = settings_for(
-        sqlite_url,
-        firegrid_webhook_url=HOOK_URL,
-        firegrid_webhook_secret=SECRET,
-        firegrid_listen="127.0.0.1:0",
+        sqlite_url, firegrid_webhook_url=HOOK_URL, firegrid_webhook_secret=SECRET
     )
     stop = asyncio.Event()
+    caplog.set_level(logging.INFO, logger="firegrid")
     running = asyncio.create_task(serve(build(tg, settings, clock), settings, stop))
-    await tg.wait_until(lambda: tg.webhook is not None, timeout=10)
+    await tg.wait_until(lambda: tg.webhook is not None and served_port(caplog), timeout=10)
+    port = served_port(caplog)
+    person = tg.user(1001, "丽", "王")
+    await person.send(person.chat_id, "/whoami")
+    update = tg.pending_updates()[-1]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        assert (await client.get("/healthz")).status_code == 200
+        posted = await client.post(
+            "/telegram/firegrid-hook", json=update, headers={SECRET_HEADER: SECRET}
+        )
+        assert posted.status_code == 200
+    await tg.wait_until(lambda: tg.count_messages(1001, from_bot=True) > 0, timeout=10)
     stop.set()
     assert await asyncio.wait_for(running, 10) == 0
     assert tg.webhook is not None
@@ -94,3 +116,33 @@ def test_a_plain_http_webhook_url_is_refused(
     monkeypatch.setenv("FIREGRID_WEBHOOK_SECRET", SECRET)
     assert main(["run"]) == 2
     assert "FIREGRID_WEBHOOK_URL" in capsys.readouterr().err
+
+
+async def test_a_taken_address_stops_webhook_mode_but_not_polling(
+    sqlite_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    listen = f"127.0.0.1:{taken.getsockname()[1]}"
+    try:
+        tg = FakeTelegram()
+        hook = settings_for(
+            sqlite_url,
+            firegrid_webhook_url=HOOK_URL,
+            firegrid_webhook_secret=SECRET,
+            firegrid_listen=listen,
+        )
+        with pytest.raises(ConfigError, match="FIREGRID_LISTEN"):
+            await serve(build(tg, hook, clock), hook, asyncio.Event())
+
+        polling = settings_for(sqlite_url, firegrid_listen=listen)
+        stop = asyncio.Event()
+        caplog.set_level(logging.WARNING, logger="firegrid")
+        running = asyncio.create_task(serve(build(tg, polling, clock), polling, stop))
+        await tg.wait_until(lambda: tg.polling, timeout=10)
+        stop.set()
+        assert await running == 0
+        assert any("polling goes on without /healthz" in r.getMessage() for r in caplog.records)
+    finally:
+        taken.close()
