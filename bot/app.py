@@ -24,8 +24,11 @@ import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
 from bot.metrics import MeteredApplication, Metrics, metrics_of
+from bot.presence import Presence
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
+from bot.roles import Role
 from bot.settings import Settings
+from bot.sharedbudget import SharedBudget
 from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
 from handlers.menus import publish_menus
@@ -66,6 +69,9 @@ class Infra:
     courier: Courier
     background_delivery: bool
     tick_seconds: float
+    role: Role = Role.RUN
+    # PostgreSQL: this process in the `instances` table (None on SQLite: one process).
+    presence: Presence | None = None
     # Kept for the process's life, so a step that fails every tick is logged once (and minutely).
     tick_logs: jobs.TickLogs = field(default_factory=jobs.TickLogs)
 
@@ -87,6 +93,7 @@ class BuildOptions:
     scheduler: bool = True
     migrate: bool = True
     pacing: Pacing | None = None  # how rate limiting reads time and waits (tests: FakePacing)
+    role: Role = Role.RUN  # what this process does (bot/roles.py)
 
 
 def build_application(settings: Settings, options: BuildOptions | None = None) -> Application:
@@ -123,27 +130,57 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     pacing = opts.pacing or SystemPacing()
     # One limiter for the outbox and for direct replies (which wait in PTB's rate limiter slot).
     limiter = OutboundLimiter(clock=pacing.monotonic) if opts.rate_limiter else None
+    shared = not is_sqlite(settings.database_url)
+    # On PostgreSQL other processes may send with the same token: the budget is the token's.
+    budget = (
+        SharedBudget(
+            engine,
+            pacing,
+            # The database's clock, unless the test moves a virtual one.
+            clock=None if isinstance(pacing, SystemPacing) else pacing.monotonic,
+        )
+        if shared and limiter is not None
+        else None
+    )
     if limiter is not None:
-        builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(
+            SharedRateLimiter(limiter, pacing, shared=budget)  # type: ignore[arg-type]
+        )
     app = builder.build()
     metrics = Metrics()
     app.metrics = metrics  # type: ignore[attr-defined]
     data: BotData = app.bot_data
     data.runtime = runtime
+    # Another process may have handled an update this one has not seen: ask the database.
+    data.handled_updates.shared = shared
+    courier = Courier(
+        app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics, budget=budget
+    )
     data.infra = Infra(
         engine=engine,
         database_url=settings.database_url,
         migrate=opts.migrate,
-        courier=Courier(app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics),
-        background_delivery=opts.scheduler,
+        courier=courier,
+        background_delivery=opts.scheduler and opts.role.delivers,
         tick_seconds=settings.firegrid_tick_seconds,
+        role=opts.role,
+        presence=Presence(
+            runtime,
+            name=courier.worker,
+            role=opts.role.value,
+            timeout=timedelta(seconds=settings.firegrid_instance_timeout),
+            courier=opts.role.delivers,
+            budget=budget,
+        )
+        if shared and opts.scheduler
+        else None,
     )
     for feature in FEATURES:
         data.commands.extend(feature.COMMANDS)
         feature.register(app)
     handlers.router.register_fallbacks(app)
     app.add_error_handler(on_error)
-    if opts.scheduler:
+    if opts.scheduler and opts.role.ticks:
         jobs.install(
             app,
             every=settings.firegrid_tick_seconds,
@@ -202,13 +239,20 @@ async def startup(app: Application) -> None:
         report.renamed,
         report.deactivated,
     )
+    if infra.presence is not None:
+        # Registered before the first claim, so no other process takes this one for dead.
+        await infra.presence.beat_once()
+        infra.presence.start()
     if infra.background_delivery:
         infra.courier.start(every=min(1.0, infra.tick_seconds))
 
 
 async def stopping(app: Application) -> None:
     """Before the bot's connections close: let the message in flight finish, stop delivering."""
-    await infra_of(app).courier.stop()
+    infra = infra_of(app)
+    await infra.courier.stop()
+    if infra.presence is not None:
+        await infra.presence.stop()
 
 
 async def shutdown(app: Application) -> None:

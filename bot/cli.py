@@ -1,4 +1,4 @@
-"""The `firegrid` command: run, check-config, db upgrade|backup|current|check, demo.
+"""The `firegrid` command: run, web, worker, check-config, db upgrade|backup|current|check, demo.
 
 Exit codes (also in the README): 0 done; 1 an unexpected error (a traceback: a bug to report);
 2 a configuration mistake, one line naming the key or file (also a 409 Conflict while polling);
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="firegrid", description="FireGrid 消防网格哨")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (long polling, or webhook with FIREGRID_WEBHOOK_URL)")
+    add_role_commands(sub)
     check = sub.add_parser("check-config", help="validate an org file and print a summary")
     check.add_argument("path", nargs="?", help="org file (default: FIREGRID_ORG)")
     db = sub.add_parser("db", help="database maintenance")
@@ -47,11 +48,32 @@ def main(argv: list[str] | None = None) -> int:
             from bot.run import run
 
             return run()
+        if args.command in ROLE_COMMANDS:
+            return run_role(args.command)
     except (ConfigError, OrgFileError) as exc:
         print(f"firegrid: {exc}", file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+ROLE_COMMANDS = {
+    "web": "receive and handle updates only (PostgreSQL; any number beside workers)",
+    "worker": "tick and deliver the outbox only (PostgreSQL; any number beside web processes)",
+}
+
+
+def add_role_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`firegrid web` and `firegrid worker`: parts of `run`, for several processes."""
+    for name, text in ROLE_COMMANDS.items():
+        sub.add_parser(name, help=text)
+
+
+def run_role(name: str) -> int:
+    from bot.roles import Role
+    from bot.run import run
+
+    return run(Role(name))
 
 
 def check_config(path: str | None) -> int:

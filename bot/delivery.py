@@ -58,6 +58,7 @@ from bot.ratelimit import (
     retry_after_seconds,
     take,
 )
+from bot.sharedbudget import SharedBudget
 from models.outbox import OutboxMessage
 from services.delivery import (
     EDIT_KINDS,
@@ -300,6 +301,8 @@ class Courier:
     rt: Runtime
     limiter: OutboundLimiter | None = None
     pacing: Pacing = field(default_factory=SystemPacing)
+    # On PostgreSQL: the token's budget shared with the other processes (bot/sharedbudget.py).
+    budget: SharedBudget | None = None
     worker: str = field(default_factory=default_worker_id)
     claim_timeout: timedelta = timedelta(minutes=2)
     backoff_base: float = 2.0
@@ -400,14 +403,20 @@ class Courier:
                 break
             changed = False
             soonest: float | None = None
+            shared = (
+                await self.budget.chat_waits(sorted({h.chat_id for h in heads}))
+                if self.budget is not None
+                else {}
+            )
             for head in heads:
                 if self._stopping:
                     break
+                wait = shared.get(head.chat_id, 0.0)
                 if self.limiter is not None:
-                    verdict = self.limiter.chat_wait(head.chat_id)
-                    if not verdict.ok:
-                        soonest = verdict.wait if soonest is None else min(soonest, verdict.wait)
-                        continue
+                    wait = max(wait, self.limiter.chat_wait(head.chat_id).wait)
+                if wait > 0:
+                    soonest = wait if soonest is None else min(soonest, wait)
+                    continue
                 outcome = await self.deliver_row(head.id)
                 self.stats[outcome] += 1
                 if self.metrics is not None:
@@ -464,6 +473,8 @@ class Courier:
             part = parts[index]
             if self.limiter is not None and part.weight:
                 await take(self.limiter, self.pacing, job.chat_id, part.weight)
+            if self.budget is not None and part.weight:
+                await self.budget.take(job.chat_id, part.weight)
             try:
                 message_ids = await self.send_part(job, part)
             except TelegramError as exc:

@@ -209,6 +209,12 @@ def chat_id_of(data: dict[str, Any]) -> int | None:
     return None
 
 
+class SharedTake(Protocol):
+    """A budget beyond this process's buckets (bot/sharedbudget.py): wait and take."""
+
+    async def take(self, chat_id: int, count: float = 1) -> None: ...
+
+
 class SharedRateLimiter(BaseRateLimiter[str]):
     """PTB's rate limiter slot: direct replies wait on the shared buckets; outbox sends pass.
 
@@ -222,10 +228,13 @@ class SharedRateLimiter(BaseRateLimiter[str]):
         pacing: Pacing,
         *,
         max_retry_after: float = 30.0,
+        shared: SharedTake | None = None,
     ) -> None:
         self.limiter = limiter
         self.pacing = pacing
         self.max_retry_after = max_retry_after
+        # On PostgreSQL: the token's budget shared with the other processes (bot/sharedbudget.py)
+        self.shared = shared
 
     async def initialize(self) -> None:
         """The buckets need no set-up."""
@@ -249,7 +258,7 @@ class SharedRateLimiter(BaseRateLimiter[str]):
             return await callback(*args, **kwargs)
         assert chat_id is not None
         count = len(data.get("media") or [None]) if endpoint == "sendMediaGroup" else 1
-        await take(self.limiter, self.pacing, chat_id, count)
+        await self._take(chat_id, count)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as error:
@@ -257,5 +266,10 @@ class SharedRateLimiter(BaseRateLimiter[str]):
             if seconds > self.max_retry_after:
                 raise
             self.limiter.hold(chat_id, seconds)
-            await take(self.limiter, self.pacing, chat_id, count)
+            await self._take(chat_id, count)
             return await callback(*args, **kwargs)
+
+    async def _take(self, chat_id: int, count: float) -> None:
+        await take(self.limiter, self.pacing, chat_id, count)
+        if self.shared is not None:
+            await self.shared.take(chat_id, count)

@@ -1,4 +1,5 @@
-"""`firegrid run`: load settings, build the application, then poll or serve the webhook.
+"""`firegrid run | web | worker`: load settings, build the application, then poll or serve the
+webhook (`worker`: neither; it ticks and delivers, bot/roles.py).
 
 Polling (the default) deletes any webhook first (PTB's bootstrap calls deleteWebhook) and polls.
 With FIREGRID_WEBHOOK_URL the bot calls setWebhook (secret, allowed_updates) instead. Either way
@@ -26,19 +27,24 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_application, shutdown, startup, stopping
+from bot.app import BuildOptions, build_application, shutdown, startup, stopping
+from bot.db import is_sqlite
 from bot.dbcheck import check_database
 from bot.lock import AlreadyRunning, lock_database
 from bot.logsetup import configure_logging, redact
+from bot.roles import Role, sqlite_refusal
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("firegrid")
 CONFLICT_EXIT = 2
 
 
-def run() -> int:
+def run(role: Role = Role.RUN) -> int:
     settings = load_settings()
     token = settings.require_token()
+    if role is not Role.RUN and is_sqlite(settings.database_url):
+        print(f"firegrid: {sqlite_refusal(role)}", file=sys.stderr)
+        return 2
     # A database that cannot be opened or written stops here in one line (ConfigError, exit 2),
     # not in a traceback from inside polling.
     check_database(settings.database_url)
@@ -54,8 +60,8 @@ def run() -> int:
         print(f"firegrid: {exc}", file=sys.stderr)
         return 3
     try:
-        app = build_application(settings)
-        return asyncio.run(serve(app, settings))
+        app = build_application(settings, BuildOptions(role=role))
+        return asyncio.run(serve(app, settings, role=role))
     except InvalidToken:
         print(
             "firegrid: TELEGRAM_BOT_TOKEN was refused by the Bot API; copy the token again "
@@ -89,6 +95,7 @@ async def serve(
     app: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
     stop: asyncio.Event | None = None,
+    role: Role = Role.RUN,
 ) -> int:
     """Run until SIGINT/SIGTERM (or `stop`); the exit code (0, or 2 for a 409 Conflict).
 
@@ -105,7 +112,13 @@ async def serve(
     try:
         await startup(app)
         webhook = settings.webhook()
-        if webhook is None:
+        if not role.receives:
+            # `firegrid worker`: the tick (JobQueue) and the courier; no getUpdates, no webhook.
+            await app.start()
+            http = await start_http(app, settings, None, stop)
+            log.info("worker: ticking and delivering, receiving no updates")
+            await stop.wait()
+        elif webhook is None:
             http = await start_http(app, settings, None, stop)
             code = await _poll(app, stop)
         else:

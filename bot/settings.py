@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     firegrid_tz: str = "Asia/Shanghai"
     firegrid_tick_seconds: float = Field(default=30.0, gt=0)
     firegrid_invite_days: int = Field(default=7, gt=0)
+    # PostgreSQL, several processes: one silent this long is dead and its outbox rows requeued.
+    firegrid_instance_timeout: float = Field(default=15.0, gt=0)
     # Webhook mode (unset: long polling). The URL's last path segment is the route's <path>.
     firegrid_webhook_url: str | None = None
     firegrid_webhook_secret: SecretStr | None = None

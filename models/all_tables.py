@@ -6,6 +6,7 @@ from models import (  # noqa: F401
     chats,
     dialogs,
     heartbeats,
+    instances,
     org,
     outbox,
     people,

@@ -88,11 +88,16 @@ class HandledUpdates:
     floor: int | None = None
     recent: set[int] = field(default_factory=set)
     limit: int = RECENT_LIMIT
+    # Several processes receive updates (PostgreSQL): one this process has not handled may
+    # have been handled by another, so only "handled here" is known without the database.
+    shared: bool = False
 
     def known(self, update_id: int) -> bool | None:
         """True or False when this process can tell by itself; None: ask `seen`."""
         if self.floor is None or update_id <= self.floor:
             return None
+        if self.shared:
+            return True if update_id in self.recent else None
         return update_id in self.recent
 
     async def seen(self, session: AsyncSession, update_id: int, now: datetime) -> bool:

@@ -1,0 +1,61 @@
+"""Which processes are alive, and the outbox rows of those that died.
+
+Every process beats (`beat`) every few seconds. A process whose row is older than `timeout`
+is dead: the outbox rows it had claimed (`sending`) go back to the queue, so the others carry
+on with its chats within seconds instead of after the two-minute claim timeout. A row claimed
+less than `timeout` ago is never taken back, so a process that has not beaten yet (or a test
+courier that never beats) keeps what it is sending.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.instances import Instance
+from models.outbox import OutboxMessage
+
+
+async def beat(session: AsyncSession, *, name: str, role: str, now: datetime) -> None:
+    """This process is alive (the first beat registers it)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Instance).values(name=name, role=role, started_at=now, seen_at=now)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["name"], set_={"seen_at": now, "role": role})
+    )
+
+
+async def leave(session: AsyncSession, name: str) -> None:
+    """This process stops (a clean exit): no need to wait for its row to age."""
+    await session.execute(delete(Instance).where(Instance.name == name))
+
+
+async def alive(session: AsyncSession, *, now: datetime, silent_for: timedelta) -> dict[str, str]:
+    """The live processes: name -> role."""
+    rows = await session.execute(
+        select(Instance.name, Instance.role).where(Instance.seen_at >= now - silent_for)
+    )
+    return {name: role for name, role in rows}
+
+
+async def reclaim_orphans(session: AsyncSession, *, now: datetime, silent_for: timedelta) -> int:
+    """Outbox rows claimed more than `silent_for` ago by a process that is not alive: queued again.
+
+    Also forgets processes silent for ten times that (their rows are long requeued)."""
+    live = select(Instance.name).where(Instance.seen_at >= now - silent_for)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "sending",
+            OutboxMessage.claimed_at < now - silent_for,
+            OutboxMessage.claimed_by.not_in(live),
+        )
+        .values(status="pending", claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(Instance).where(Instance.seen_at < now - 10 * silent_for))
+    return int(getattr(result, "rowcount", 0) or 0)
