@@ -9,6 +9,8 @@ time, the ceiling (messages / 30 s), their ratio and the number of 429s.
     .venv/bin/python -m bench.broadcast --in-process     # the same without sockets (FakeRequest)
     .venv/bin/python -m bench.broadcast --pg             # on a scratch PostgreSQL database
     .venv/bin/python -m bench.broadcast --raw            # no limits: the path's own speed
+    .venv/bin/python -m bench.broadcast --processes 3    # three `firegrid worker` processes
+        [--groups 200 --per-group 5] [--kill-at 0.4]     # on PostgreSQL, one budget for all
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from bot.db import upgrade_sync
 from bot.delivery import Outcome
 from bot.settings import load_settings
 from faketg import FakeRequest, FakeTelegram, serve
+from sim.fleet import Broadcast, Fleet, broadcast
 from models.outbox import OutboxMessage
 from services.outbox import Outgoing, enqueue
 
 TOKEN = "123456789:AAFakeTokenForTheBroadcastBenchmark0"
 TELEGRAM_RATE = 30.0
+PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
 async def run(
@@ -95,6 +99,43 @@ async def run(
     }
 
 
+async def run_processes(
+    processes: int, groups: int, per_group: int, database_url: str, kill_at: float | None
+) -> Broadcast:
+    """`processes` real `firegrid worker` subprocesses deliver to the fake Bot API over HTTP."""
+    tg = FakeTelegram(enforce_limits=True, clock=time.monotonic)
+    server = serve(tg)
+    with tempfile.TemporaryDirectory() as tmp:
+        fleet = Fleet(database_url, server.base_url, Path(tmp))
+        try:
+            return await broadcast(
+                tg, fleet, processes=processes, groups=groups, per_group=per_group, kill_at=kill_at
+            )
+        finally:
+            fleet.ensure_dead()
+            server.stop()
+
+
+def print_processes(args: argparse.Namespace, result: Broadcast) -> None:
+    ceiling = result.messages / TELEGRAM_RATE
+    print(
+        f"{args.processes} worker processes, {result.messages} messages to {args.groups} groups "
+        f"({args.per_group} each), PostgreSQL, HTTP, fake Bot API enforcing limits per token"
+    )
+    print(f"  total time     {result.elapsed:.1f} s  ({result.rate:.1f} msg/s; cap 33 = 1.1 x 30)")
+    print(f"  ceiling        {ceiling:.1f} s  ({result.messages} / 30 per second)")
+    print(f"  ratio          {result.elapsed / ceiling:.3f}")
+    print(f"  429 answers    {result.rejected}")
+    shares = ", ".join(f"pid {pid}: {n}" for pid, n in sorted(result.senders.items()))
+    print(f"  sent by        {shares}")
+    print(f"  in chat order  {result.ordered}; repeated {result.repeats}; rows {dict(result.statuses)}")
+    if result.victim is not None:
+        print(
+            f"  killed         pid {result.victim} holding row(s) {result.victim_rows}; "
+            "the others finished its chats"
+        )
+
+
 async def pg_database(url: str, *, create: bool) -> str:
     """Create (or drop) a scratch database next to the one in `url`; returns its URL."""
     parsed = make_url(url)
@@ -114,6 +155,13 @@ async def pg_database(url: str, *, create: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--per-group", type=int, default=1, help="messages per group (--processes)")
+    parser.add_argument(
+        "--processes", type=int, default=0, help="deliver with N `firegrid worker` processes (PG)"
+    )
+    parser.add_argument(
+        "--kill-at", type=float, default=None, help="SIGKILL one worker at this fraction delivered"
+    )
     parser.add_argument("--in-process", action="store_true", help="FakeRequest instead of HTTP")
     parser.add_argument(
         "--raw", action="store_true", help="no limits anywhere: how fast the path itself is"
@@ -122,11 +170,26 @@ def main() -> None:
         "--pg",
         metavar="URL",
         nargs="?",
-        const="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        const=PG_DEFAULT,
         help="run on a fresh database created on this PostgreSQL server (dropped afterwards)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.processes:
+        database_url = asyncio.run(pg_database(args.pg or PG_DEFAULT, create=True))
+        try:
+            upgrade_sync(database_url)
+            print_processes(
+                args,
+                asyncio.run(
+                    run_processes(
+                        args.processes, args.groups, args.per_group, database_url, args.kill_at
+                    )
+                ),
+            )
+        finally:
+            asyncio.run(pg_database(database_url, create=False))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         if args.pg:

@@ -36,6 +36,7 @@ from scheduler import jobs
 from services.bulletin.config import check_bulletin_against_forms
 from services.clock import Clock, SystemClock
 from services.forms.config import load_org_forms
+from services.instances import one_start_at_a_time
 from services.org_sync import ensure_admins, sync_org
 from services.orgconfig import load_org
 from services.outbox import coordinator_chat_ids
@@ -224,6 +225,7 @@ async def startup(app: Application) -> None:
     await infra.courier.recover(exclusive=is_sqlite(infra.database_url))
     now = rt.now()
     async with rt.transaction() as session:
+        await one_start_at_a_time(session)
         report = await sync_org(session, rt.org, now)
         await ensure_admins(session, rt.org, rt.admin_ids, now)
         coordinators = await coordinator_chat_ids(session)

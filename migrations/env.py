@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -12,6 +13,7 @@ import models.all_tables  # noqa: F401  (registers every table on Base.metadata)
 from models.base import Base
 
 target_metadata = Base.metadata
+MIGRATE_LOCK = 0x4D494752  # "MIGR"
 
 
 def _run(connection: Connection) -> None:
@@ -22,6 +24,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several processes started at once migrate one after the other (the lock is held
+            # until the migrations commit; the next one then finds the schema up to date).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         context.run_migrations()
 
 

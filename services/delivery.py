@@ -129,8 +129,7 @@ async def record_part(
     row.parts_sent = parts_sent
     if done:
         row.status = "sent"
-        row.sent_at = now
-        row.claimed_by = None
+        row.sent_at = now  # claimed_by stays: which process sent it
     return True
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,3 +59,15 @@ async def reclaim_orphans(session: AsyncSession, *, now: datetime, silent_for: t
     )
     await session.execute(delete(Instance).where(Instance.seen_at < now - 10 * silent_for))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# pg_advisory_xact_lock key for start-up (org sync, admins): "FIRE" in ASCII.
+STARTUP_LOCK = 0x46495245
+
+
+async def one_start_at_a_time(session: AsyncSession) -> None:
+    """Processes started together sync the org file one after the other (PostgreSQL): the sync
+    reads, then inserts what is missing, which two at once would both insert. Held until the
+    transaction ends."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(STARTUP_LOCK)))
