@@ -32,9 +32,9 @@ from bot.db import upgrade_sync
 from bot.delivery import Outcome
 from bot.settings import load_settings
 from faketg import FakeRequest, FakeTelegram, serve
-from sim.fleet import Broadcast, Fleet, broadcast
 from models.outbox import OutboxMessage
 from services.outbox import Outgoing, enqueue
+from sim.fleet import Broadcast, Fleet, broadcast
 
 TOKEN = "123456789:AAFakeTokenForTheBroadcastBenchmark0"
 TELEGRAM_RATE = 30.0
@@ -128,7 +128,9 @@ def print_processes(args: argparse.Namespace, result: Broadcast) -> None:
     print(f"  429 answers    {result.rejected}")
     shares = ", ".join(f"pid {pid}: {n}" for pid, n in sorted(result.senders.items()))
     print(f"  sent by        {shares}")
-    print(f"  in chat order  {result.ordered}; repeated {result.repeats}; rows {dict(result.statuses)}")
+    print(
+        f"  in chat order  {result.ordered}; repeated {result.repeats}; rows {dict(result.statuses)}"
+    )
     if result.victim is not None:
         print(
             f"  killed         pid {result.victim} holding row(s) {result.victim_rows}; "
