@@ -95,6 +95,7 @@ class BuildOptions:
     migrate: bool = True
     pacing: Pacing | None = None  # how rate limiting reads time and waits (tests: FakePacing)
     role: Role = Role.RUN  # what this process does (bot/roles.py)
+    shared_budget: bool = True  # on PostgreSQL (tests switch it off to show what it prevents)
 
 
 def build_application(settings: Settings, options: BuildOptions | None = None) -> Application:
@@ -140,7 +141,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
             # The database's clock, unless the test moves a virtual one.
             clock=None if isinstance(pacing, SystemPacing) else pacing.monotonic,
         )
-        if shared and limiter is not None
+        if shared and opts.shared_budget and limiter is not None
         else None
     )
     if limiter is not None:

@@ -474,7 +474,11 @@ class Courier:
             if self.limiter is not None and part.weight:
                 await take(self.limiter, self.pacing, job.chat_id, part.weight)
             if self.budget is not None and part.weight:
-                await self.budget.take(job.chat_id, part.weight)
+                try:
+                    await self.budget.take(job.chat_id, part.weight)
+                except Exception:
+                    await self._unclaim(job)
+                    raise
             try:
                 message_ids = await self.send_part(job, part)
             except TelegramError as exc:
@@ -505,6 +509,20 @@ class Courier:
             if released:
                 log.info("Telegram answers again: %d waiting row(s) are due now", released)
         return Outcome.SENT
+
+    async def _unclaim(self, job: Job) -> None:
+        """The shared budget failed before anything was sent: give the row back now rather
+        than after the claim timeout (if the database is gone, the timeout it is)."""
+        with suppress(Exception):
+            async with self.rt.transaction() as session:
+                await record_retry(
+                    session,
+                    job.id,
+                    worker=self.worker,
+                    not_before=self.rt.now(),
+                    kind="unexpected",
+                    error="the shared send budget could not be read",
+                )
 
     def _common(self, job: Job) -> dict[str, Any]:
         extra: dict[str, Any] = {"chat_id": job.chat_id}

@@ -13,9 +13,9 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from telegram import Update
+from telegram import Bot, Update
 
 from faketg.api import BotApi, ok
 from faketg.errors import ApiError, FakeTelegramGap, UsageError
@@ -42,6 +42,15 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
     from faketg.actors import Actor
+
+
+class UpdateSink(Protocol):
+    """What `attach` delivers to: an Application, or a router over several."""
+
+    @property
+    def bot(self) -> Bot: ...
+
+    async def process_update(self, update: object) -> None: ...
 
 
 # -- outcomes of one API call ------------------------------------------------------------------
@@ -160,7 +169,7 @@ class FakeTelegram:
         self._polls_waiting = 0
         # The newest update handed to the bot (a test delivers it again to replay it).
         self.last_update: dict[str, Any] | None = None
-        self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._app: Application[Any, Any, Any, Any, Any, Any] | UpdateSink | None = None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._seq = itertools.count(1)
         self._update_ids = itertools.count(100_000_001)
@@ -371,8 +380,9 @@ class FakeTelegram:
 
     # -- delivering updates -------------------------------------------------------------------
 
-    def attach(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Deliver people's actions straight to this (initialized) Application."""
+    def attach(self, app: Application[Any, Any, Any, Any, Any, Any] | UpdateSink) -> None:
+        """Deliver people's actions straight to this (initialized) Application, or to anything
+        that takes updates as one does (e.g. a test's round-robin over several)."""
         self._app = app
 
     def detach(self) -> None:

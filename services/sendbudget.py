@@ -102,17 +102,19 @@ async def reserve(
         "n": len(keys),
         "epsilon": EPSILON,
     }
-    for _ in range(2):
+    for _ in range(3):
         found, wait, taken = (await conn.execute(RESERVE, params)).one()
         if found == len(keys):
             return 0.0 if taken else max(float(wait), EPSILON)
         # A chat's first message (or the first after its bucket was pruned): create, retry.
+        # Created empty as of now, so `prune` (idle buckets) leaves it alone.
+        at = now if now is not None else await database_clock(conn)
         await conn.execute(
             insert(SendBucket)
-            .values([{"key": key, "level": 0.0, "at": 0.0} for key in keys])
+            .values([{"key": key, "level": 0.0, "at": at} for key in keys])
             .on_conflict_do_nothing(index_elements=["key"])
         )
-    raise RuntimeError("send_buckets rows vanished twice in a row")
+    raise RuntimeError("send_buckets: the buckets of this message could not be created")
 
 
 async def database_clock(conn: AsyncConnection) -> float:

@@ -46,6 +46,7 @@ class Fleet:
     tick_seconds: float = 1.0
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     killed: list[int] = field(default_factory=list)
+    startup: float = 0.0  # seconds from the first start to every process beating
 
     def env(self) -> dict[str, str]:
         return {
@@ -240,8 +241,10 @@ async def broadcast(
     `kill_at` (a fraction), SIGKILL a worker holding a claimed row once that much arrived."""
     chats = [tg.create_group(f"网格工作群{i:04d}") for i in range(groups)]
     total = groups * per_group
+    booted = time.monotonic()
     fleet.start(processes)
     await fleet.wait_registered()
+    fleet.startup = time.monotonic() - booted
     expected = await fill(fleet.database_url, chats, per_group)
     started = time.time()  # the fake Bot API stamps messages with time.time()
     deadline = time.monotonic() + within
@@ -253,11 +256,14 @@ async def broadcast(
         now = time.monotonic()
         if kill_at is not None and victim is None and count >= kill_at * total:
             for proc in fleet.procs:
+                # Frozen first, so the rows it holds are still the ones it holds when it dies.
+                proc.send_signal(signal.SIGSTOP)
                 rows = await in_flight(fleet.database_url, proc.pid)
                 if rows:
                     fleet.kill(proc.pid)
                     victim, victim_rows = proc.pid, rows
                     break
+                proc.send_signal(signal.SIGCONT)
         if count >= total and now - last_check > 0.3:
             last_check = now
             statuses, _ = await outcome(fleet.database_url)

@@ -13,6 +13,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import BuildOptions, build_application, startup, tick_once
+from bot.roles import Role
 from bot.settings import DEFAULT_ORG, load_settings
 from faketg import FakeRequest, FakeTelegram
 from services.clock import FakeClock
@@ -56,6 +57,14 @@ class Simulation:
 
     async def start(self) -> Application:
         """Build the Application exactly as production does, then run its start-up."""
+        app = await self.build()
+        self.tg.attach(app)
+        self._app = app
+        return app
+
+    async def build(self, role: Role = Role.RUN) -> Application:
+        """One more Application on the same database and fake Telegram (started, not attached):
+        what a second process would be."""
         settings = load_settings(
             telegram_bot_token=FAKE_TOKEN,
             database_url=self.database_url,
@@ -72,12 +81,11 @@ class Simulation:
                 rate_limiter=False,
                 scheduler=False,
                 migrate=self.migrate,
+                role=role,
             ),
         )
         await app.initialize()
         await startup(app)
-        self.tg.attach(app)
-        self._app = app
         return app
 
     async def stop(self) -> None:

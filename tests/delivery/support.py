@@ -50,7 +50,7 @@ class World:
         self.apps: list[Application] = []
         self.admin = self.tg.user(ADMIN, "王", "协调", started=True)
 
-    async def start(self, *, rate_limiter: bool = True) -> Application:
+    async def start(self, *, rate_limiter: bool = True, shared_budget: bool = True) -> Application:
         settings = load_settings(
             telegram_bot_token=FAKE_TOKEN,
             database_url=self.database_url,
@@ -67,6 +67,7 @@ class World:
                 scheduler=False,
                 migrate=False,
                 pacing=self.pacing,
+                shared_budget=shared_budget,
             ),
         )
         await app.initialize()
