@@ -16,7 +16,9 @@ sees it again on restart. Two guards, each covering what the other cannot:
 The look-up costs a database read only for update ids this process cannot vouch for
 (`HandledUpdates`): at or below the newest id recorded before it started, i.e. the updates
 Telegram may be delivering again after a restart. Newer ids are checked against the ids this
-process handled itself. Each update still costs one insert.
+process handled itself. Each update still costs one insert. On PostgreSQL several processes
+may receive updates (`firegrid web` behind a load balancer; Telegram may send an update again
+to another one), so there only the ids handled here are known without a look-up (`shared`).
 
 Rows are pruned after KEEP (Telegram keeps undelivered updates for 24 hours; update ids
 restart at random only after a week without updates, long after the rows are gone).

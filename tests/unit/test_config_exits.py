@@ -196,3 +196,15 @@ def test_env_file_not_saved_as_utf8(env, capsys):
     (env / ".env").write_bytes("FIREGRID_TZ=Asia/Shanghai\n# 机器人设置\n".encode("gb18030"))
     line = _one_line(capsys, "db", "upgrade")
     assert line.startswith("firegrid: .env: not UTF-8 text")
+
+
+@pytest.mark.parametrize("role", ["web", "worker"])
+def test_web_and_worker_refuse_sqlite_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, role: str
+):
+    # SQLite is one process (bot/lock.py): a part of `run` beside others cannot share it.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{env / 'firegrid.db'}")
+    line = _one_line(capsys, role)
+    assert f"`firegrid {role}`" in line and "`firegrid run` alone" in line
+    assert "postgresql+asyncpg://" in line
+    assert not (env / "firegrid.db").exists()  # refused before anything was opened
