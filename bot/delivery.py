@@ -24,6 +24,7 @@ import re
 import secrets
 import socket
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -65,7 +66,7 @@ from services.delivery import (
     active_binding,
     chat_migrated,
     chat_unreachable,
-    claim,
+    claim_first,
     delivery_targets,
     due_heads,
     hold_until_started,
@@ -408,17 +409,21 @@ class Courier:
                 if self.budget is not None
                 else {}
             )
+            ready: list[int] = []
             for head in heads:
-                if self._stopping:
-                    break
                 wait = shared.get(head.chat_id, 0.0)
                 if self.limiter is not None:
                     wait = max(wait, self.limiter.chat_wait(head.chat_id).wait)
                 if wait > 0:
                     soonest = wait if soonest is None else min(soonest, wait)
-                    continue
-                outcome = await self.deliver_row(head.id)
+                else:
+                    ready.append(head.id)
+            while ready and not self._stopping:
+                outcome, row_id = await self.deliver_first(ready)
                 self.stats[outcome] += 1
+                if row_id is None:
+                    break  # the others (other processes) took the rest
+                ready.remove(row_id)
                 if self.metrics is not None:
                     self.metrics.delivered(outcome)
                 if outcome is Outcome.SKIPPED:
@@ -449,11 +454,21 @@ class Courier:
 
     async def deliver_row(self, row_id: int) -> Outcome:
         """Claim one due row and send its remaining parts."""
+        outcome, _ = await self.deliver_first([row_id])
+        return outcome
+
+    async def deliver_first(self, row_ids: Sequence[int]) -> tuple[Outcome, int | None]:
+        """Claim the oldest row of `row_ids` still due and send it: the outcome and the row.
+
+        Rows another process holds or has sent are passed over in the same statement, so
+        several couriers walking the same list of heads cost no round trip per collision.
+        (SKIPPED, None): nothing was left to claim.
+        """
         now = self.rt.now()
         async with self.rt.transaction() as session:
-            row = await claim(session, row_id, worker=self.worker, now=now)
+            row = await claim_first(session, row_ids, worker=self.worker, now=now)
             if row is None:
-                return Outcome.SKIPPED
+                return Outcome.SKIPPED, None
             binding = await active_binding(session, row.chat_id)
             if binding is not None and binding.unreachable_at is not None:
                 # Marked unreachable earlier: route around it without asking Telegram again.
@@ -463,8 +478,12 @@ class Courier:
                     description=binding.unreachable_reason or "unreachable",
                     now=now,
                 )
-                return Outcome.REROUTED
+                return Outcome.REROUTED, row.id
             job = await _job(session, row)
+        return await self._send(job), job.id
+
+    async def _send(self, job: Job) -> Outcome:
+        """Send a claimed row's remaining parts, recording each."""
         try:
             parts = plan(job)
         except InvalidRow as exc:

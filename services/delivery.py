@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
@@ -69,13 +70,23 @@ async def claim(
     session: AsyncSession, row_id: int, *, worker: str, now: datetime
 ) -> OutboxMessage | None:
     """Take a due row for this worker; None if another worker holds or took it."""
+    return await claim_first(session, [row_id], worker=worker, now=now)
+
+
+async def claim_first(
+    session: AsyncSession, row_ids: Sequence[int], *, worker: str, now: datetime
+) -> OutboxMessage | None:
+    """Take the oldest of these rows still due (heads, in practice), skipping any another
+    worker holds or took: one statement however many workers walk the same list."""
     row = await session.scalar(
         select(OutboxMessage)
         .where(
-            OutboxMessage.id == row_id,
+            OutboxMessage.id.in_(list(row_ids)),
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
         )
+        .order_by(OutboxMessage.id)
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
     if row is None:

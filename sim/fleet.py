@@ -74,7 +74,7 @@ class Fleet:
                     )
                 )
 
-    async def wait_registered(self, within: float = 60.0) -> None:
+    async def wait_registered(self, within: float = 180.0) -> None:
         """Until every process beats in the instances table (start-up done)."""
         deadline = time.monotonic() + within
         while len(await self.registered()) < len(self.procs):
