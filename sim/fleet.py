@@ -43,7 +43,7 @@ class Fleet:
     folder: Path
     role: str = "worker"
     instance_timeout: float = 3.0
-    tick_seconds: float = 1.0
+    tick_seconds: float = 5.0  # the courier still passes every second
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     killed: list[int] = field(default_factory=list)
     startup: float = 0.0  # seconds from the first start to every process beating
