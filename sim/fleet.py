@@ -56,6 +56,7 @@ class Fleet:
             "DATABASE_URL": self.database_url,
             "FIREGRID_TICK_SECONDS": str(self.tick_seconds),
             "FIREGRID_INSTANCE_TIMEOUT": str(self.instance_timeout),
+            "FIREGRID_LISTEN": "127.0.0.1:0",  # each its own free port for /healthz, /metrics
             "FIREGRID_ADMINS": "",
             "PYTHONUNBUFFERED": "1",
         }
