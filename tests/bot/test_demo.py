@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from docx import Document
 
+from faketg import FakeTelegram
 from sim.demo import run_demo
+from sim.transcript import render_all
 from tests.support import databases
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "demo_transcript.txt"
@@ -82,3 +85,11 @@ async def test_the_demo_month(tmp_path: Path, backend: str, request: pytest.Fixt
     if os.environ.get("FIREGRID_UPDATE_GOLDEN") and backend == "sqlite":
         GOLDEN.write_text(normalized(transcript), encoding="utf-8")
     assert normalized(transcript) == GOLDEN.read_text(encoding="utf-8")
+
+
+async def test_the_transcript_shows_each_chat_once_even_when_the_reading_order_names_it_twice():
+    tg = FakeTelegram()
+    coordinator = tg.user(1001, "王", "协调")
+    await coordinator.send(1001, "/start")
+    text = render_all(tg, ZoneInfo("Asia/Shanghai"), [1001, 1001])
+    assert text.count("私聊：王 协调") == 1, text

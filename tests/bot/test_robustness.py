@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.clock import FakeClock
 from sim.office import ADMIN, invite_code
 from sim.simulation import Simulation
+from tests.cases.botoffice import open_office
 
 SORRY = "系统处理该请求时出现问题"
 ODD_ARGS = ["", " 垃圾 <b>x</b> &amp; 999999999999 -1 2026-13 ../..", "字" * 3000]
@@ -57,3 +58,37 @@ async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, 
             assert "Traceback" not in message.text
     tg.check()
     await sim.stop()
+
+
+TYPED = "<b>x&y"
+QUOTED_IN_PRIVATE = [
+    f"/invite 成员 {TYPED}",
+    f"/invite {TYPED} housing",
+    f"/invite 网格员 {TYPED}",
+    f"/reports {TYPED}",
+    f"/reports housing {TYPED}",
+    f"/unlock housing {TYPED}",
+    f"/remind_now {TYPED}",
+    f"/remind_now joint_meeting {TYPED}",
+    f"/reminder_pause {TYPED}",
+    f"/report {TYPED}",
+    f"/case {TYPED}",
+    f"/case_add QS-2026-0001 {TYPED}",
+]
+
+
+async def test_refusals_quote_the_typed_text_escaped_and_intact(sqlite_url: str, clock: FakeClock):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, coord = office.tg, office.coord
+        await office.whistle()
+        await office.sim.tick()
+        group = tg.create_group("新群", supergroup=True)
+        for chat, command in [(ADMIN, c) for c in QUOTED_IN_PRIVATE] + [(group, f"/bind {TYPED}")]:
+            await coord.send(chat, command)
+            answer = tg.last_message(chat)
+            assert answer.from_bot, command
+            assert SORRY not in answer.text, command
+            assert TYPED in answer.text, (command, answer.text)
+    finally:
+        await office.sim.stop()

@@ -303,3 +303,46 @@ async def test_the_token_never_reaches_the_log_or_the_outbox(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "sendMessage" in logged and FAKE_TOKEN not in logged
     assert FAKE_TOKEN not in (row.last_error or "")
+
+
+async def test_the_unreachable_notice_comes_before_the_forwarded_pings(world: World):
+    """The coordinator first learns why, then reads the department's forwarded messages."""
+    w = world
+    housing = w.tg.create_group("住建办工作群")
+    await w.bind("housing", housing, "住建办工作群")
+    await w.to_department("housing", "【催办】请住建办报到")
+    await w.tg.remove_bot(housing, by=w.admin)
+    await w.drain()
+
+    heads = [t.split("\n", 1)[0][:6] for t in w.texts(ADMIN)]
+    assert heads == ["【送达异常】", "【转送】住建"]
+
+
+async def test_blocked_person_and_lost_group_notices_say_what_happens_next(world: World):
+    """A block drops what was waiting, not the person: say so, and who can undo it."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    await w.send(2001, "给张的消息")
+    await w.send(-4009999, "给一个不存在的群")
+    await w.drain()
+
+    blocked, lost = notices(w)
+    assert "已停止发送" not in blocked
+    assert "对方已屏蔽机器人" in blocked and "发送 /start，此后的消息即可送达" in blocked
+    assert "本人" not in lost and "请将机器人重新拉入该群" in lost
+
+
+async def test_a_person_blocking_again_another_day_is_reported_again(world: World):
+    """One notice per person and day: a burst makes one, a new block next month another."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    await w.send(2001, "第一条")
+    await w.send(2001, "第二条")
+    await w.drain()
+    assert len(notices(w)) == 1
+    w.clock.advance(days=30)
+    await w.send(2001, "一个月后")
+    await w.drain()
+    assert len(notices(w)) == 2
