@@ -20,6 +20,7 @@ from tests.bot.reminders_helpers import (
     tick_reminders,
     title_of,
 )
+from tests.support import databases
 
 
 def block(text: str, title: str) -> str:
@@ -217,7 +218,9 @@ def org_with_2027(tmp_path: Path) -> Path:
     WorkdayCalendar.build().is_known_year(2027),
     reason="the installed chinese-calendar knows 2027; this test is about a year it does not know",
 )
-async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, tmp_path: Path):
+async def test_missing_year_falls_back_and_office_dates_fix_it(
+    sqlite_url: str, sqlite_template: Path, tmp_path: Path
+):
     # Without 2027 data: warned once (45 days ahead), and 1 January 2027 — 元旦 in reality —
     # is taken for a Friday workday.
     clock = FakeClock(sh(2026, 11, 16, 9, 0))
@@ -246,11 +249,10 @@ async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, 
     # With the office's 2027 dates: no warning, and the month starts on Monday 4 January.
     clock = FakeClock(sh(2026, 12, 31, 20, 0))
     other = Simulation(
-        database_url=sqlite_url.replace("firegrid.db", "office.db"),
+        database_url=databases.sqlite_copy(sqlite_template, tmp_path / "office"),
         clock=clock,
         admins=(ADMIN,),
         org_path=org_with_2027(tmp_path),
-        migrate=True,
     )
     await other.start()
     coord = other.tg.user(ADMIN, "王", "协调")

@@ -35,6 +35,7 @@ def sqlite_template(directory: Path) -> Path:
 
 
 def sqlite_copy(template: Path, directory: Path) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
     target = directory / "firegrid.db"
     shutil.copyfile(template, target)
     return f"sqlite+aiosqlite:///{target}"
