@@ -58,7 +58,7 @@ from bot.ratelimit import (
     retry_after_seconds,
     take,
 )
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from services.delivery import (
     EDIT_KINDS,
     active_binding,
@@ -121,7 +121,7 @@ class Job:
     id: int
     chat_id: int
     thread_id: int | None
-    kind: str
+    kind: OutboxKind
     text: str | None
     parse_mode: str | None
     buttons: list[list[dict[str, str]]] | None
@@ -212,14 +212,14 @@ def plan(job: Job) -> list[Part]:
     text = job.text or ""
     has_text = bool(text.strip())
     caption_fits = visible_length(text, html=job.html) <= MAX_CAPTION
-    if job.kind == "text":
+    if job.kind == OutboxKind.TEXT:
         if not has_text:
             raise InvalidRow("a text message without text")
         return _texts(text, job.html, markup, job.reply_to)
-    if job.kind in ("photo", "document"):
-        if job.kind == "photo" and not job.media:
+    if job.kind in (OutboxKind.PHOTO, OutboxKind.DOCUMENT):
+        if job.kind == OutboxKind.PHOTO and not job.media:
             raise InvalidRow("a photo message without a photo")
-        if job.kind == "document" and job.document is None:
+        if job.kind == OutboxKind.DOCUMENT and job.document is None:
             raise InvalidRow("a document message without a document")
         media = tuple(job.media[:1])
         if caption_fits:
@@ -228,7 +228,7 @@ def plan(job: Job) -> list[Part]:
             Part(job.kind, None, None, job.reply_to, media),
             *_texts(text, job.html, markup, None),
         ]
-    if job.kind == "media_group":
+    if job.kind == OutboxKind.MEDIA_GROUP:
         if not job.media:
             raise InvalidRow("an album without photos")
         inline_caption = has_text and caption_fits and markup is None
@@ -244,7 +244,7 @@ def plan(job: Job) -> list[Part]:
         elif markup is not None:
             parts.append(Part("message", "请选择操作：", markup))
         return parts
-    if job.kind == "location":
+    if job.kind == OutboxKind.LOCATION:
         if not job.location or "latitude" not in job.location:
             raise InvalidRow("a location message without coordinates")
         first = Part("location", None, None if has_text else markup, job.reply_to)
@@ -253,7 +253,7 @@ def plan(job: Job) -> list[Part]:
         target = job.edit_target
         if target is None:
             raise InvalidRow("an edit of a message that was never delivered")
-        if job.kind == "edit_markup":
+        if job.kind == OutboxKind.EDIT_MARKUP:
             return [Part("edit_markup", markup=markup)]
         if not has_text:
             raise InvalidRow("an edit without text")

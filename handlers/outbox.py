@@ -11,6 +11,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.context import CommandSpec, CustomContext
 from handlers.guards import COORDINATOR, guarded, reply
 from models.dto import PersonInfo
+from models.outbox import OutboxStatus
 from services.delivery import TRANSIENT_KINDS, unreachable_reason_text
 from services.outbox_admin import outbox_report
 from services.textsplit import MAX_TEXT, truncate
@@ -62,8 +63,8 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
     counts = report.counts
     lines = [
         f"发送队列（{fmt_datetime(rt.now(), rt.tz)}）",
-        f"待发送 {report.waiting} 条 · 已发送 {counts.get('sent', 0)} 条 · "
-        f"失败 {counts.get('dead', 0)} 条 · 已转送 {counts.get('rerouted', 0)} 条",
+        f"待发送 {report.waiting} 条 · 已发送 {counts.get(OutboxStatus.SENT, 0)} 条 · "
+        f"失败 {counts.get(OutboxStatus.DEAD, 0)} 条 · 已转送 {counts.get(OutboxStatus.REROUTED, 0)} 条",
     ]
     if report.held:
         lines.append(f"（其中 {report.held} 条等待对方首次私聊机器人）")
@@ -95,7 +96,7 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
         # One line per chat and cause (newest first), so a blocked person is one line, not ten.
         folded: dict[tuple[str, str, str], tuple[datetime, int]] = {}
         for failed in report.failed:
-            state = "已转送" if failed.status == "rerouted" else "未发送"
+            state = "已转送" if failed.status == OutboxStatus.REROUTED else "未发送"
             key = (failed.chat, state, _failure(failed.kind, failed.error))
             latest, n = folded.get(key, (failed.at, 0))
             folded[key] = (latest, n + 1)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.bulletin import BulletinSpec
 from models.bulletin_runs import BulletinRun
+from models.outbox import OutboxKind
 from models.period import MonthPeriod
 from services.bulletin.figures import bot_epoch, compute_bulletin
 from services.outbox import Outgoing, enqueue_to_coordinators
@@ -57,7 +58,11 @@ async def enqueue_files(
         (
             name.rsplit(".", 1)[-1],
             Outgoing(
-                kind="document", document=data, document_name=name, text=caption, parse_mode=None
+                kind=OutboxKind.DOCUMENT,
+                document=data,
+                document_name=name,
+                text=caption,
+                parse_mode=None,
             ),
         )
         for name, data, caption in files.documents()

@@ -30,7 +30,7 @@ from models.cases import (
 from models.dto import DepartmentInfo, PersonInfo
 from models.enums import Role
 from models.org import Area, Department
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.people import Person
 from services.cases import cards
 from services.cases.draft import MAX_DESCRIPTION, MAX_PHOTOS, WhistleDraft
@@ -203,8 +203,8 @@ def _media(view_photos: Sequence[str]) -> Outgoing | None:
     if not view_photos:
         return None
     if len(view_photos) == 1:
-        return Outgoing(kind="photo", media=[view_photos[0]], parse_mode=None)
-    return Outgoing(kind="media_group", media=list(view_photos), parse_mode=None)
+        return Outgoing(kind=OutboxKind.PHOTO, media=[view_photos[0]], parse_mode=None)
+    return Outgoing(kind=OutboxKind.MEDIA_GROUP, media=list(view_photos), parse_mode=None)
 
 
 # -- dispatch and cards -------------------------------------------------------------------------
@@ -231,7 +231,7 @@ async def _send_card(
         await enqueue_to_department(
             session,
             Outgoing(
-                kind="location",
+                kind=OutboxKind.LOCATION,
                 location=(view.latitude, view.longitude),
                 parse_mode=None,
                 reply_to_outbox_id=card_id,
@@ -257,7 +257,7 @@ async def refresh_cards(session: AsyncSession, env: CaseEnv, case: Case, now: da
         await enqueue(
             session,
             Outgoing(
-                kind="edit_text",
+                kind=OutboxKind.EDIT_TEXT,
                 text=text,
                 buttons=cards.card_buttons(view, row.department_id),
                 target_outbox_id=card.id,
@@ -860,7 +860,7 @@ async def _farewell(
         await enqueue(
             session,
             Outgoing(
-                kind="edit_text",
+                kind=OutboxKind.EDIT_TEXT,
                 text=cards.removed_card_text(view, name, env.tz),
                 target_outbox_id=card.id,
             ),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.dto import PersonInfo
 from models.org import Department
 from models.orgfile import OrgFile
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.reminder_rules import ReminderKind
 from models.reminders import HeldMeeting, OccurrenceStatus, ReminderOccurrence, ReminderSend
 from services.errors import Refusal
@@ -114,7 +114,7 @@ async def _edit_reminders(
             session,
             Outgoing(
                 text=f"{original.text or ''}\n{line}",
-                kind="edit_text",
+                kind=OutboxKind.EDIT_TEXT,
                 target_outbox_id=original.id,
             ),
             chat_id=original.chat_id,
