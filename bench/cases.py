@@ -227,7 +227,7 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
                 "urgent": True,
                 "reporter_id": 1,
                 "reporter_chat_id": ADMIN,
-                "status": CaseStatus.DISPATCHED.value,
+                "status": CaseStatus.DISPATCHED,
                 "created_at": START,
                 "dispatched_at": START,
                 "reopen_count": 0,
@@ -239,7 +239,7 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
             {
                 "case_id": i,
                 "department_id": depts[key],
-                "status": DeptStatus.PENDING.value,
+                "status": DeptStatus.PENDING,
                 "ladder_key": "urgent",
                 "ladder_round": 0,
                 "ladder_started_at": START,

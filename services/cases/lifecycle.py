@@ -26,6 +26,7 @@ from models.cases import (
     CaseStatus,
     DeptStatus,
     EventKind,
+    PhotoSource,
 )
 from models.dto import DepartmentInfo, PersonInfo
 from models.enums import Role
@@ -274,8 +275,8 @@ async def refresh_cards(session: AsyncSession, env: CaseEnv, case: Case, now: da
 async def _settle(session: AsyncSession, env: CaseEnv, case: Case, now: datetime) -> CaseView:
     """Derive the case status after a change, ask for verification on entering it, edit cards."""
     rows = await _rows(session, case.id)
-    before = CaseStatus(case.status)
-    after = derive_status(before, [DeptStatus(r.status) for r in rows])
+    before = case.status
+    after = derive_status(before, [r.status for r in rows])
     case.status = after
     case.updated_at = now
     if after != CaseStatus.TRIAGE and case.dispatched_at is None:
@@ -304,7 +305,7 @@ async def _ask_verification(
             select(CasePhoto.file_id)
             .where(
                 CasePhoto.case_id == case.id,
-                CasePhoto.source == "resolution",
+                CasePhoto.source == PhotoSource.RESOLUTION,
                 CasePhoto.added_at >= (since or case.created_at),
             )
             .order_by(CasePhoto.id)
@@ -465,7 +466,11 @@ async def submit_whistle(
     for file_id in draft.photos[:MAX_PHOTOS]:
         session.add(
             CasePhoto(
-                case_id=case.id, file_id=file_id, source="whistle", added_by=actor.id, added_at=now
+                case_id=case.id,
+                file_id=file_id,
+                source=PhotoSource.WHISTLE,
+                added_by=actor.id,
+                added_at=now,
             )
         )
     await record_event(
@@ -534,7 +539,7 @@ async def supplement_case(
             CasePhoto(
                 case_id=case.id,
                 file_id=file_id,
-                source="supplement",
+                source=PhotoSource.SUPPLEMENT,
                 added_by=actor.id,
                 added_at=now,
             )
@@ -687,7 +692,7 @@ async def resolve(
             CasePhoto(
                 case_id=case.id,
                 file_id=file_id,
-                source="resolution",
+                source=PhotoSource.RESOLUTION,
                 department_id=dept.id,
                 added_by=actor.id,
                 added_at=now,
