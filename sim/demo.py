@@ -21,7 +21,7 @@ from models.bulletin import Bulletin
 from models.cases import Case, CaseDepartment, CaseStatus
 from models.org import Department
 from models.period import MonthPeriod
-from models.reports import ReportSubmission
+from models.reports import ReportSubmission, SubmissionStatus
 from services.bulletin.figures import compute_bulletin
 from services.clock import FakeClock
 from sim.script import ADMIN, SH, Office, run_month, sh
@@ -54,7 +54,7 @@ async def _read_back(sim: Simulation) -> DemoResult:
         subs = await s.execute(
             select(Department.key, ReportSubmission.form_key, ReportSubmission.late)
             .join(Department, Department.id == ReportSubmission.department_id)
-            .where(ReportSubmission.status == "submitted")
+            .where(ReportSubmission.status == SubmissionStatus.SUBMITTED)
         )
         result.submissions = {(key, form): bool(late) for key, form, late in subs.all()}
         result.bulletin = await compute_bulletin(
