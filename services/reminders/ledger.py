@@ -64,7 +64,7 @@ async def occurrence_row(
         "period": ref.period,
         "due_on": ref.due_on,
         "due_at": ref.due_at,
-        "status": OccurrenceStatus.OPEN.value,
+        "status": OccurrenceStatus.OPEN,
         "postpone_count": 0,
         "created_at": now,
     }
