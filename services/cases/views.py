@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case_dto import CaseView, DeptLine
 from models.cases import Case, CaseDepartment, CasePhoto, PhotoSource
-from models.enums import ROLE_LABELS, Role
+from models.enums import ROLE_LABELS
 from models.org import Area, Department
 from models.people import Person
 from services.errors import Refusal
@@ -86,7 +86,7 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         urgent=case.urgent,
         reporter_id=case.reporter_id,
         reporter_name=people.get(case.reporter_id, "未知"),
-        reporter_role=ROLE_LABELS[Role(reporter.role)] if reporter else "",
+        reporter_role=ROLE_LABELS[reporter.role] if reporter else "",
         reporter_unit=unit,
         reporter_chat_id=case.reporter_chat_id,
         status=case.status,
