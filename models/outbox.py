@@ -30,6 +30,24 @@ class OutboxStatus(StrEnum):
     HELD = "held"
 
 
+class ErrorKind(StrEnum):
+    """Why the last attempt at a row failed (shown by /outbox)."""
+
+    # Telegram or the network was unwell: says nothing about the message (TRANSIENT_KINDS).
+    RATE_LIMITED = "rate_limited"  # 429: again after retry_after
+    TIMEOUT = "timeout"
+    NETWORK = "network"
+    SERVER_ERROR = "server_error"  # 5xx
+    UNEXPECTED = "unexpected"  # a bug or a closed connection pool: the row is kept
+    TELEGRAM_ERROR = "telegram_error"  # another TelegramError: retried like an outage
+    # About the chat or the message.
+    FORBIDDEN = "forbidden"  # 403 or chat not found: the chat is marked unreachable
+    CHAT_MIGRATED = "chat_migrated"  # the group became a supergroup: moved, resent once
+    NOT_STARTED = "not_started"  # the person has not opened the chat yet: held
+    BAD_REQUEST = "bad_request"  # another 400: dead
+    INVALID = "invalid"  # a row that can never be sent as it is: dead
+
+
 class OutboxKind(StrEnum):
     """What a row asks Telegram to do: send one kind of message, or edit a sent one."""
 
@@ -70,7 +88,7 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    last_error_kind: Mapped[str | None] = mapped_column(String(32))
+    last_error_kind: Mapped[ErrorKind | None] = mapped_column(state_column(ErrorKind, 32))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ids: Mapped[list[int] | None] = mapped_column(JSON)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.chats import BoundChat
 from models.org import Department
-from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage, OutboxStatus
 from models.people import Person
 from services.outbox import Button, Outgoing, enqueue_to_coordinators, enqueue_to_department
 
@@ -29,10 +29,15 @@ ACTIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 # A person who has not yet opened their private chat with the bot cannot be written to: their
 # rows wait as `held` (keeping their place at the head of that chat) until they send /start.
 QUEUED = (*ACTIVE, OutboxStatus.HELD)
-NOT_STARTED = "not_started"
 EDIT_KINDS = (OutboxKind.EDIT_TEXT, OutboxKind.EDIT_MARKUP)
 # Error kinds that say nothing about the message itself: Telegram or the network was unwell.
-TRANSIENT_KINDS = ("timeout", "network", "server_error", "rate_limited", "unexpected")
+TRANSIENT_KINDS = (
+    ErrorKind.TIMEOUT,
+    ErrorKind.NETWORK,
+    ErrorKind.SERVER_ERROR,
+    ErrorKind.RATE_LIMITED,
+    ErrorKind.UNEXPECTED,
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,7 @@ async def record_retry(
     *,
     worker: str,
     not_before: datetime,
-    kind: str,
+    kind: ErrorKind,
     error: str,
 ) -> bool:
     """A transient failure: back to the queue, not before `not_before`."""
@@ -153,13 +158,13 @@ async def record_retry(
     row.status = OutboxStatus.PENDING
     row.claimed_by = None
     row.not_before = not_before
-    row.last_error_kind = kind[:32]
+    row.last_error_kind = kind
     row.last_error = error[:500]
     return True
 
 
 async def record_dead(
-    session: AsyncSession, row_id: int, *, worker: str | None, kind: str, error: str
+    session: AsyncSession, row_id: int, *, worker: str | None, kind: ErrorKind, error: str
 ) -> bool:
     """A permanent failure: never retried."""
     row = await session.get(OutboxMessage, row_id)
@@ -167,7 +172,7 @@ async def record_dead(
         return False
     row.status = OutboxStatus.DEAD
     row.claimed_by = None
-    row.last_error_kind = kind[:32]
+    row.last_error_kind = kind
     row.last_error = error[:500]
     return True
 
@@ -192,7 +197,7 @@ async def hold_until_started(
         return False
     row.status = OutboxStatus.HELD
     row.claimed_by = None
-    row.last_error_kind = NOT_STARTED
+    row.last_error_kind = ErrorKind.NOT_STARTED
     row.last_error = description[:500]
     return True
 
@@ -226,7 +231,9 @@ async def release_backoff(session: AsyncSession, now: datetime) -> int:
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before > now,
-            OutboxMessage.last_error_kind.in_([k for k in TRANSIENT_KINDS if k != "rate_limited"]),
+            OutboxMessage.last_error_kind.in_(
+                [k for k in TRANSIENT_KINDS if k != ErrorKind.RATE_LIMITED]
+            ),
         )
         .values(not_before=now)
         .execution_options(synchronize_session=False)
@@ -339,7 +346,7 @@ async def chat_unreachable(
     rerouted = dropped = 0
     for row in rows:
         row.claimed_by = None
-        row.last_error_kind = "forbidden"
+        row.last_error_kind = ErrorKind.FORBIDDEN
         row.last_error = description[:500]
         department_id = row.department_id
         if department_id is None or row.kind in EDIT_KINDS:
@@ -431,7 +438,7 @@ async def chat_migrated(
     if row is None:
         return False
     description = f"group {old_chat_id} migrated to supergroup {new_chat_id}"
-    if row.last_error_kind == "chat_migrated":
+    if row.last_error_kind == ErrorKind.CHAT_MIGRATED:
         row.status = OutboxStatus.DEAD
         row.claimed_by = None
         row.last_error = f"migrated twice: {description}"
@@ -439,7 +446,7 @@ async def chat_migrated(
     row.status = OutboxStatus.PENDING
     row.claimed_by = None
     row.not_before = now
-    row.last_error_kind = "chat_migrated"
+    row.last_error_kind = ErrorKind.CHAT_MIGRATED
     row.last_error = description
     return True
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.chats import BoundChat
 from models.org import Department
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import ErrorKind, OutboxMessage, OutboxStatus
 from services.clock import ensure_utc
 from services.delivery import QUEUED, chat_label
 
@@ -23,7 +23,7 @@ class ChatBacklog:
     waiting: int
     oldest_at: datetime
     next_try_at: datetime
-    last_error_kind: str | None
+    last_error_kind: ErrorKind | None
     last_error: str | None
     # The person has not opened the private chat yet: nothing goes until their /start.
     held: bool = False
@@ -35,7 +35,7 @@ class FailedMessage:
 
     chat: str
     status: OutboxStatus
-    kind: str | None
+    kind: ErrorKind | None
     error: str | None
     at: datetime
 

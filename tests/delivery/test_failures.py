@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from faketg import FakeRequest, FaultKind
-from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage, OutboxStatus
 from services.clock import FakeClock
 from services.delivery import chat_migrated
 from sim.simulation import FAKE_TOKEN
@@ -41,7 +41,7 @@ async def test_429_retries_the_same_row_later_while_other_chats_carry_on(world: 
     row = await w.row(first)
     assert (row.status, row.last_error_kind, row.attempts) == (
         OutboxStatus.PENDING,
-        "rate_limited",
+        ErrorKind.RATE_LIMITED,
         1,
     )
     assert row.not_before >= before + timedelta(seconds=5)
@@ -54,13 +54,13 @@ async def test_429_retries_the_same_row_later_while_other_chats_carry_on(world: 
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        (FaultKind.SERVER_ERROR, "server_error"),
-        (FaultKind.TIMEOUT, "timeout"),
-        (FaultKind.NETWORK, "network"),
+        (FaultKind.SERVER_ERROR, ErrorKind.SERVER_ERROR),
+        (FaultKind.TIMEOUT, ErrorKind.TIMEOUT),
+        (FaultKind.NETWORK, ErrorKind.NETWORK),
     ],
 )
 async def test_transient_errors_back_off_and_keep_per_chat_order(
-    world: World, kind: FaultKind, expected: str
+    world: World, kind: FaultKind, expected: ErrorKind
 ):
     w = world
     p, q = (
@@ -190,7 +190,7 @@ async def test_a_person_who_blocked_the_bot_is_not_retried_and_reported_once(wor
 
     rows = [r for r in await w.rows() if r.chat_id == person.record.id]
     assert [r.status for r in rows] == [OutboxStatus.DEAD] * 3
-    assert all(r.last_error_kind == "forbidden" and r.attempts <= 1 for r in rows)
+    assert all(r.last_error_kind is ErrorKind.FORBIDDEN and r.attempts <= 1 for r in rows)
     assert len(notices(w)) == 1 and "屏蔽" in notices(w)[0]
 
 
@@ -239,7 +239,11 @@ async def test_other_400s_are_dead_at_once_and_told_once_per_kind(world: World):
     await w.send(p, "正常消息")
     await w.drain()
     row = await w.row(bad1)
-    assert (row.status, row.attempts, row.last_error_kind) == (OutboxStatus.DEAD, 1, "bad_request")
+    assert (row.status, row.attempts, row.last_error_kind) == (
+        OutboxStatus.DEAD,
+        1,
+        ErrorKind.BAD_REQUEST,
+    )
     assert "can't parse entities" in (row.last_error or "").lower()
     assert w.texts(p) == ["正常消息"]  # a dead row does not block the chat
     assert len(notices(w)) == 1
@@ -302,7 +306,7 @@ async def test_the_token_never_reaches_the_log_or_the_outbox(
         row = await w.row(row_id)
     finally:
         await w.stop()
-    assert row.status == OutboxStatus.PENDING and row.last_error_kind == "network"
+    assert row.status == OutboxStatus.PENDING and row.last_error_kind is ErrorKind.NETWORK
     assert "<token>" in (row.last_error or "")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "sendMessage" in logged and FAKE_TOKEN not in logged

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from faketg.html import parse_html
-from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage, OutboxStatus
 from services.outbox import Button, Outgoing, enqueue
 from tests.delivery.support import World
 
@@ -122,5 +122,5 @@ async def test_an_edit_of_a_message_that_never_arrived_is_dropped_quietly(world:
     assert edit is not None
     await w.drain()
     row = await w.row(edit)
-    assert (row.status, row.last_error_kind) == (OutboxStatus.DEAD, "invalid")
+    assert (row.status, row.last_error_kind) == (OutboxStatus.DEAD, ErrorKind.INVALID)
     assert w.texts(p.record.id) == []
