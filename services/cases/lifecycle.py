@@ -71,7 +71,7 @@ async def record_event(
     session.add(
         CaseEvent(
             case_id=case_id,
-            kind=kind.value,
+            kind=kind,
             at=now,
             actor_id=actor_id,
             department_id=department_id,

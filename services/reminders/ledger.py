@@ -111,10 +111,10 @@ async def record_send(
     values = {
         "send_key": key,
         "occurrence_id": occurrence.id,
-        "kind": kind.value,
+        "kind": kind,
         "lead": lead,
         "fire_at": fire_at,
-        "status": status.value,
+        "status": status,
         "sent_by": sent_by,
         "created_at": now,
     }
