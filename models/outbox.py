@@ -33,13 +33,15 @@ class OutboxStatus(StrEnum):
 class ErrorKind(StrEnum):
     """Why the last attempt at a row failed (shown by /outbox)."""
 
-    # Telegram or the network was unwell: says nothing about the message (TRANSIENT_KINDS).
+    # Telegram or the network was unwell: nothing about the message (services/delivery.py
+    # TRANSIENT_KINDS); retried after a backoff.
     RATE_LIMITED = "rate_limited"  # 429: again after retry_after
     TIMEOUT = "timeout"
     NETWORK = "network"
     SERVER_ERROR = "server_error"  # 5xx
     UNEXPECTED = "unexpected"  # a bug or a closed connection pool: the row is kept
-    TELEGRAM_ERROR = "telegram_error"  # another TelegramError: retried like an outage
+    # Another TelegramError: retried after a backoff too, its text shown by /outbox.
+    TELEGRAM_ERROR = "telegram_error"
     # About the chat or the message.
     FORBIDDEN = "forbidden"  # 403 or chat not found: the chat is marked unreachable
     CHAT_MIGRATED = "chat_migrated"  # the group became a supergroup: moved, resent once
