@@ -58,7 +58,7 @@ from bot.ratelimit import (
     retry_after_seconds,
     take,
 )
-from models.outbox import OutboxMessage
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage
 from services.delivery import (
     EDIT_KINDS,
     active_binding,
@@ -121,7 +121,7 @@ class Job:
     id: int
     chat_id: int
     thread_id: int | None
-    kind: str
+    kind: OutboxKind
     text: str | None
     parse_mode: str | None
     buttons: list[list[dict[str, str]]] | None
@@ -212,14 +212,14 @@ def plan(job: Job) -> list[Part]:
     text = job.text or ""
     has_text = bool(text.strip())
     caption_fits = visible_length(text, html=job.html) <= MAX_CAPTION
-    if job.kind == "text":
+    if job.kind == OutboxKind.TEXT:
         if not has_text:
             raise InvalidRow("a text message without text")
         return _texts(text, job.html, markup, job.reply_to)
-    if job.kind in ("photo", "document"):
-        if job.kind == "photo" and not job.media:
+    if job.kind in (OutboxKind.PHOTO, OutboxKind.DOCUMENT):
+        if job.kind == OutboxKind.PHOTO and not job.media:
             raise InvalidRow("a photo message without a photo")
-        if job.kind == "document" and job.document is None:
+        if job.kind == OutboxKind.DOCUMENT and job.document is None:
             raise InvalidRow("a document message without a document")
         media = tuple(job.media[:1])
         if caption_fits:
@@ -228,7 +228,7 @@ def plan(job: Job) -> list[Part]:
             Part(job.kind, None, None, job.reply_to, media),
             *_texts(text, job.html, markup, None),
         ]
-    if job.kind == "media_group":
+    if job.kind == OutboxKind.MEDIA_GROUP:
         if not job.media:
             raise InvalidRow("an album without photos")
         inline_caption = has_text and caption_fits and markup is None
@@ -244,7 +244,7 @@ def plan(job: Job) -> list[Part]:
         elif markup is not None:
             parts.append(Part("message", "请选择操作：", markup))
         return parts
-    if job.kind == "location":
+    if job.kind == OutboxKind.LOCATION:
         if not job.location or "latitude" not in job.location:
             raise InvalidRow("a location message without coordinates")
         first = Part("location", None, None if has_text else markup, job.reply_to)
@@ -253,7 +253,7 @@ def plan(job: Job) -> list[Part]:
         target = job.edit_target
         if target is None:
             raise InvalidRow("an edit of a message that was never delivered")
-        if job.kind == "edit_markup":
+        if job.kind == OutboxKind.EDIT_MARKUP:
             return [Part("edit_markup", markup=markup)]
         if not has_text:
             raise InvalidRow("an edit without text")
@@ -459,7 +459,7 @@ class Courier:
         try:
             parts = plan(job)
         except InvalidRow as exc:
-            return await self._dead(job, "invalid", str(exc), notify=False)
+            return await self._dead(job, ErrorKind.INVALID, str(exc), notify=False)
         for index in range(job.parts_sent, len(parts)):
             part = parts[index]
             if self.limiter is not None and part.weight:
@@ -473,7 +473,7 @@ class Courier:
                     return await self._failed(job, exc)
             except Exception as exc:  # a bug or a closed connection pool: keep the row
                 log.exception("delivery to chat %s (row %s) raised", job.chat_id, job.id)
-                return await self._transient(job, "unexpected", self._clean(repr(exc)))
+                return await self._transient(job, ErrorKind.UNEXPECTED, self._clean(repr(exc)))
             async with self.rt.transaction() as session:
                 mine = await record_part(
                     session,
@@ -624,10 +624,10 @@ class Courier:
                     job.id,
                     worker=self.worker,
                     not_before=now + timedelta(seconds=seconds),
-                    kind="rate_limited",
+                    kind=ErrorKind.RATE_LIMITED,
                     error=detail,
                 )
-            self._log(job, "rate_limited", detail, f"; again in {seconds:g} s")
+            self._log(job, ErrorKind.RATE_LIMITED, detail, f"; again in {seconds:g} s")
             return Outcome.RETRY
         if isinstance(exc, ChatMigrated):
             async with self.rt.transaction() as session:
@@ -638,7 +638,7 @@ class Courier:
                     new_chat_id=int(exc.new_chat_id),
                     now=now,
                 )
-            self._log(job, "chat_migrated", detail, "; resending" if again else "; gave up")
+            self._log(job, ErrorKind.CHAT_MIGRATED, detail, "; resending" if again else "; gave up")
             return Outcome.MOVED if again else Outcome.DEAD
         if isinstance(exc, Forbidden | BadRequest) and never_started(job.chat_id, detail):
             async with self.rt.transaction() as session:
@@ -665,16 +665,16 @@ class Courier:
             )
             return Outcome.REROUTED
         if isinstance(exc, BadRequest):
-            return await self._dead(job, "bad_request", detail, notify=True)
+            return await self._dead(job, ErrorKind.BAD_REQUEST, detail, notify=True)
         if isinstance(exc, TimedOut):
-            kind = "timeout"
+            kind = ErrorKind.TIMEOUT
         elif isinstance(exc, NetworkError):
-            kind = "server_error" if _SERVER_ERROR.search(detail) else "network"
+            kind = ErrorKind.SERVER_ERROR if _SERVER_ERROR.search(detail) else ErrorKind.NETWORK
         else:
-            kind = "telegram_error"
+            kind = ErrorKind.TELEGRAM_ERROR
         return await self._transient(job, kind, detail)
 
-    async def _transient(self, job: Job, kind: str, detail: str) -> Outcome:
+    async def _transient(self, job: Job, kind: ErrorKind, detail: str) -> Outcome:
         seconds = min(self.backoff_cap, self.backoff_base * 2 ** max(0, job.attempts - 1))
         async with self.rt.transaction() as session:
             await record_retry(
@@ -689,7 +689,7 @@ class Courier:
         self._log(job, kind, detail, f"; again in {seconds:g} s")
         return Outcome.TRANSIENT
 
-    async def _dead(self, job: Job, kind: str, detail: str, *, notify: bool) -> Outcome:
+    async def _dead(self, job: Job, kind: ErrorKind, detail: str, *, notify: bool) -> Outcome:
         async with self.rt.transaction() as session:
             await record_dead(session, job.id, worker=self.worker, kind=kind, error=detail)
             if notify:

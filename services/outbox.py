@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.chats import BoundChat
 from models.enums import DepartmentKind, Role
 from models.org import Department
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.people import Person
 
 
@@ -38,7 +38,7 @@ class Outgoing:
     """One logical message to send; kinds other than text fill media/location/document."""
 
     text: str | None = None
-    kind: str = "text"
+    kind: OutboxKind = OutboxKind.TEXT
     parse_mode: str | None = "HTML"
     buttons: list[list[Button]] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
@@ -80,7 +80,7 @@ async def enqueue(
         "document_name": message.document_name,
         "reply_to_outbox_id": message.reply_to_outbox_id,
         "target_outbox_id": message.target_outbox_id,
-        "status": "pending",
+        "status": OutboxStatus.PENDING,
         "not_before": not_before or now,
         "attempts": 0,
         "created_at": now,
@@ -208,7 +208,7 @@ async def enqueue_to_department(
             dedupe_key=dedupe_key,
             not_before=not_before,
         )
-    if message.kind in ("edit_text", "edit_markup"):
+    if message.kind in (OutboxKind.EDIT_TEXT, OutboxKind.EDIT_MARKUP):
         # An edit of a message that never reached the group cannot be forwarded meaningfully.
         return None
     dept = await session.get(Department, department_id)

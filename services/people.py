@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.dto import AreaInfo, DepartmentInfo, PersonInfo
-from models.enums import Role
 from models.org import Area, Department
 from models.people import Person, PersonArea
 from services.errors import Refusal
@@ -35,7 +34,7 @@ async def to_info(session: AsyncSession, person: Person) -> PersonInfo:
         id=person.id,
         telegram_user_id=person.telegram_user_id,
         display_name=person.display_name,
-        role=Role(person.role),
+        role=person.role,
         department=DepartmentInfo.model_validate(dept) if dept else None,
         areas=tuple(AreaInfo.model_validate(a) for a in areas),
     )

@@ -13,7 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.bulletin import BulletinSpec
-from models.bulletin_runs import BulletinRun
+from models.bulletin_runs import BulletinRun, BulletinRunStatus
+from models.outbox import OutboxKind
 from models.period import MonthPeriod
 from services.bulletin.figures import bot_epoch, compute_bulletin
 from services.outbox import Outgoing, enqueue_to_coordinators
@@ -57,7 +58,11 @@ async def enqueue_files(
         (
             name.rsplit(".", 1)[-1],
             Outgoing(
-                kind="document", document=data, document_name=name, text=caption, parse_mode=None
+                kind=OutboxKind.DOCUMENT,
+                document=data,
+                document_name=name,
+                text=caption,
+                parse_mode=None,
             ),
         )
         for name, data, caption in files.documents()
@@ -76,7 +81,11 @@ async def enqueue_files(
 
 
 async def _claim(
-    session: AsyncSession, period: MonthPeriod, due: datetime, status: str, now: datetime
+    session: AsyncSession,
+    period: MonthPeriod,
+    due: datetime,
+    status: BulletinRunStatus,
+    now: datetime,
 ) -> int | None:
     """Insert the month's occurrence row; None when it already exists (sent or missed)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -123,7 +132,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             continue
         if now - due > timedelta(hours=spec.catch_up_hours):
             async with rt.transaction() as session:
-                if await _claim(session, period, due, "missed", now) is not None:
+                if await _claim(session, period, due, BulletinRunStatus.MISSED, now) is not None:
                     await enqueue_to_coordinators(
                         session,
                         Outgoing(text=_missed_text(period, due, rt.tz)),
@@ -136,7 +145,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
         # Figures and files first (reads and CPU), then one short write transaction.
         files = await build_files(rt, period, now)
         async with rt.transaction() as session:
-            run_id = await _claim(session, period, due, "sent", now)
+            run_id = await _claim(session, period, due, BulletinRunStatus.SENT, now)
             if run_id is None:
                 continue
             recipients = await enqueue_files(

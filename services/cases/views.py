@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case_dto import CaseView, DeptLine
-from models.cases import Case, CaseDepartment, CasePhoto, CaseStatus, DeptStatus
-from models.enums import ROLE_LABELS, Role
+from models.cases import Case, CaseDepartment, CasePhoto, PhotoSource
+from models.enums import ROLE_LABELS
 from models.org import Area, Department
 from models.people import Person
 from services.errors import Refusal
@@ -69,7 +69,7 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         )
     photos = await session.scalars(
         select(CasePhoto.file_id)
-        .where(CasePhoto.case_id == case.id, CasePhoto.source == "whistle")
+        .where(CasePhoto.case_id == case.id, CasePhoto.source == PhotoSource.WHISTLE)
         .order_by(CasePhoto.id)
     )
     return CaseView(
@@ -86,10 +86,10 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         urgent=case.urgent,
         reporter_id=case.reporter_id,
         reporter_name=people.get(case.reporter_id, "未知"),
-        reporter_role=ROLE_LABELS[Role(reporter.role)] if reporter else "",
+        reporter_role=ROLE_LABELS[reporter.role] if reporter else "",
         reporter_unit=unit,
         reporter_chat_id=case.reporter_chat_id,
-        status=CaseStatus(case.status),
+        status=case.status,
         created_at=case.created_at,
         dispatched_at=case.dispatched_at,
         verify_asked_at=case.verify_asked_at,
@@ -102,7 +102,7 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
                 department_id=dept.id,
                 key=dept.key,
                 name=dept.name,
-                status=DeptStatus(cd.status),
+                status=cd.status,
                 dispatched_at=cd.dispatched_at,
                 ladder_started_at=cd.ladder_started_at,
                 acked_at=cd.acked_at,

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.dto import DepartmentInfo, PersonInfo
 from models.forms import FormSpec, PhotosQuestion
 from models.period import MonthPeriod
-from models.reports import BoardCell, BoardState, ReportEvent, ReportSubmission, SubmissionStatus
+from models.reports import (
+    BoardCell,
+    BoardState,
+    ReportEvent,
+    ReportEventKind,
+    ReportSubmission,
+    SubmissionStatus,
+)
 from services.errors import Refusal
 from services.forms import flow
 from services.forms.deadlines import ReportConfig, deadline_of, due_date, forms_owed
@@ -64,7 +71,9 @@ async def unlock(
     row.unlocked_at = now
     row.unlocked_by = actor.id
     row.version += 1
-    session.add(ReportEvent(submission_id=row.id, kind="unlocked", person_id=actor.id, at=now))
+    session.add(
+        ReportEvent(submission_id=row.id, kind=ReportEventKind.UNLOCKED, person_id=actor.id, at=now)
+    )
     await session.flush()
     notice = (
         f"【月报已解锁】协调员已为{esc(department.name)}解锁{month.label}"

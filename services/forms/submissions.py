@@ -17,7 +17,13 @@ from models.forms import FormSpec
 from models.org import Department
 from models.people import Person
 from models.period import MonthPeriod
-from models.reports import BoardState, ReportEvent, ReportSubmission, SubmissionStatus
+from models.reports import (
+    BoardState,
+    ReportEvent,
+    ReportEventKind,
+    ReportSubmission,
+    SubmissionStatus,
+)
 from models.schedule import Occurrence
 from services.buttons import REPORT, ReportAction
 from services.errors import Refusal
@@ -76,7 +82,11 @@ async def get_or_create(
     row = await find_row(session, department_id, form_key, period, lock=True)
     assert row is not None
     if new_id is not None:
-        session.add(ReportEvent(submission_id=row.id, kind="started", person_id=person_id, at=now))
+        session.add(
+            ReportEvent(
+                submission_id=row.id, kind=ReportEventKind.STARTED, person_id=person_id, at=now
+            )
+        )
     return row, new_id is not None
 
 

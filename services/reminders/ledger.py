@@ -64,7 +64,7 @@ async def occurrence_row(
         "period": ref.period,
         "due_on": ref.due_on,
         "due_at": ref.due_at,
-        "status": OccurrenceStatus.OPEN.value,
+        "status": OccurrenceStatus.OPEN,
         "postpone_count": 0,
         "created_at": now,
     }
@@ -111,10 +111,10 @@ async def record_send(
     values = {
         "send_key": key,
         "occurrence_id": occurrence.id,
-        "kind": kind.value,
+        "kind": kind,
         "lead": lead,
         "fire_at": fire_at,
-        "status": status.value,
+        "status": status,
         "sent_by": sent_by,
         "created_at": now,
     }

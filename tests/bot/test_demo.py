@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 
 from faketg import FakeTelegram
+from models.cases import CaseStatus
 from sim.demo import run_demo
 from sim.transcript import render_all
 from tests.support import databases
@@ -46,8 +47,8 @@ async def test_the_demo_month(tmp_path: Path, backend: str, request: pytest.Fixt
 
     # hazards: the urgent one closed after verification, the normal one reopened and still open
     assert sorted(result.cases) == ["QS-2026-0001", "QS-2026-0002"]
-    assert result.cases["QS-2026-0001"] == "closed"
-    assert result.cases["QS-2026-0002"] != "closed"
+    assert result.cases["QS-2026-0001"] is CaseStatus.CLOSED
+    assert result.cases["QS-2026-0002"] is not CaseStatus.CLOSED
     # only the silent housing office was escalated
     assert set(result.escalations) == {"housing"} and result.escalations["housing"] >= 2
     # seven reports, one late (housing, after a coordinator's unlock)

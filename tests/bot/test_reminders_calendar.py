@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from models.reminders import ReminderSend
+from models.reminders import ReminderSend, SendKind, SendStatus
 from services.clock import FakeClock
 from sim.office import ADMIN
 from sim.simulation import Simulation
@@ -167,8 +167,10 @@ async def test_a_year_of_2026_follows_the_official_calendar_across_restarts(sqli
             await tick_reminders(sim)
     assert clock.now() == datetime(2026, 12, 31, 16, 0, tzinfo=SH)  # the year's last moment
 
-    recorded = [s for s in await sends(sim) if s[4] == "scheduled"]
-    assert all(s[5] == "sent" for s in recorded)  # ticked on time: nothing late, nothing missed
+    recorded = [s for s in await sends(sim) if s[4] is SendKind.SCHEDULED]
+    assert all(
+        s[5] is SendStatus.SENT for s in recorded
+    )  # ticked on time: nothing late, nothing missed
     async with sim.rt.transaction() as session:
         moments = (
             await session.execute(select(ReminderSend.fire_at, ReminderSend.created_at))
@@ -251,9 +253,9 @@ async def test_three_day_outage_sends_what_is_in_grace_and_lists_the_rest(sqlite
     await sim.tick()
     assert sim.tg.count_messages(from_bot=True) == count
     statuses = Counter((rule, status) for rule, _, _, _, _, status in await sends(sim))
-    assert statuses[("grid_weekly_patrol", "missed")] == 3
-    assert statuses[("joint_meeting", "missed")] == 1
-    assert statuses[("station_guidance", "sent")] == 2
+    assert statuses[("grid_weekly_patrol", SendStatus.MISSED)] == 3
+    assert statuses[("joint_meeting", SendStatus.MISSED)] == 1
+    assert statuses[("station_guidance", SendStatus.SENT)] == 2
     sim.tg.check()
     await sim.stop()
 

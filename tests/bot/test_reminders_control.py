@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULT_ORG, PROJECT_ROOT
+from models.reminders import SendKind, SendStatus
 from services.clock import FakeClock
 from services.workdays import WorkdayCalendar
 from sim.office import ADMIN, invite
@@ -135,7 +136,7 @@ async def test_remind_now_pause_and_resume(sqlite_url: str):
         for rule, dept, *_, kind, status in await sends(sim)
         if (rule, dept) == ("joint_enforcement", "housing")
     )
-    assert kinds == [("manual", "sent"), ("scheduled", "sent")]
+    assert kinds == [(SendKind.MANUAL, SendStatus.SENT), (SendKind.SCHEDULED, SendStatus.SENT)]
 
     member = await invite(sim, coord, 2001, "张警官", "police_bureau")
     await member.send(2001, "/reminder_pause grid_weekly_patrol")

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from bot.db import make_engine, make_sessions
 from faketg import FakeTelegram, serve
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from services.clock import SystemClock
 from services.outbox import Outgoing, enqueue
 from tests.delivery.firegrid_process import start_run
@@ -172,7 +172,7 @@ async def test_sigkill_at_many_points_loses_nothing(world, sqlite_url: str, tmp_
     counts = Counter(t for texts in seen.values() for t in texts)
     assert set(counts) == {t for _, t in expected}
     assert duplicates <= KILLS, f"{duplicates} duplicates for {KILLS} kills"
-    assert await outbox_status(sqlite_url) == {"sent": MESSAGES}
+    assert await outbox_status(sqlite_url) == {OutboxStatus.SENT: MESSAGES}
     print(f"\n{KILLS} kills, {bot.runs} runs, {duplicates} duplicate(s), {MESSAGES} delivered")
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from models.reports import ReportEvent, ReportSubmission
+from models.reports import ReportEvent, ReportEventKind, ReportSubmission
 from services.clock import FakeClock
 from sim.office import ADMIN, last_text
 from sim.simulation import Simulation
@@ -215,7 +215,12 @@ async def test_late_edit_refused_until_a_coordinator_unlocks(sqlite_url):
         row = await s.scalar(select(ReportSubmission))
         kinds = list(await s.scalars(select(ReportEvent.kind).order_by(ReportEvent.id)))
     assert row is not None and row.late and row.unlocked_at is None
-    assert kinds == ["started", "late_edit_refused", "unlocked", "submitted"]
+    assert kinds == [
+        ReportEventKind.STARTED,
+        ReportEventKind.LATE_EDIT_REFUSED,
+        ReportEventKind.UNLOCKED,
+        ReportEventKind.SUBMITTED,
+    ]
     await li.send(me, "/report police_monthly")
     assert "如需更正，请联系协调员解锁" in last_text(sim, me)
     await sim.stop()
