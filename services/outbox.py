@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.chats import BoundChat
@@ -15,6 +14,7 @@ from models.enums import DepartmentKind, Role
 from models.org import Department
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.people import Person
+from services.sql import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,7 @@ async def enqueue(
         "attempts": 0,
         "created_at": now,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
-    )
-    result = await session.execute(stmt)
-    return result.scalar_one_or_none()
+    return await insert_ignore(session, OutboxMessage, values, ["dedupe_key"])
 
 
 async def department_chat(session: AsyncSession, department_id: int) -> BoundChat | None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.bulletin import BulletinSpec
@@ -19,6 +18,7 @@ from models.period import MonthPeriod
 from services.bulletin.figures import bot_epoch, compute_bulletin
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
+from services.sql import insert_ignore
 from services.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
@@ -88,15 +88,14 @@ async def _claim(
     now: datetime,
 ) -> int | None:
     """Insert the month's occurrence row; None when it already exists (sent or missed)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(BulletinRun)
-        .values(period=period.key, due_at=due, status=status, recorded_at=now, recipients=0)
-        .on_conflict_do_nothing(index_elements=["period"])
-        .returning(BulletinRun.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    values = {
+        "period": period.key,
+        "due_at": due,
+        "status": status,
+        "recorded_at": now,
+        "recipients": 0,
+    }
+    return await insert_ignore(session, BulletinRun, values, ["period"])
 
 
 def _missed_text(period: MonthPeriod, due: datetime, tz: ZoneInfo) -> str:

@@ -29,8 +29,8 @@ from services.forms.submissions import departments_filling, esc, open_button
 from services.outbox import Outgoing, enqueue_to_coordinators, enqueue_to_department
 from services.reminders import engine
 from services.reminders.engine import Decision, Due, Slot
-from services.reminders.ledger import insert_ignore
 from services.runtime import Runtime
+from services.sql import insert_ignore
 from services.timefmt import fmt_date
 
 LATE_LIST_WINDOW = timedelta(days=3)

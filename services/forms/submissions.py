@@ -8,7 +8,6 @@ import html
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.dto import DepartmentInfo, PersonInfo
@@ -29,6 +28,7 @@ from services.buttons import REPORT, ReportAction
 from services.errors import Refusal
 from services.forms.flow import Draft
 from services.outbox import Button as OutboxButton
+from services.sql import insert_ignore
 
 
 async def find_row(
@@ -57,28 +57,23 @@ async def get_or_create(
     row = await find_row(session, department_id, form_key, period, lock=True)
     if row is not None:
         return row, False
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(ReportSubmission)
-        .values(
-            department_id=department_id,
-            form_key=form_key,
-            period=period,
-            status=SubmissionStatus.DRAFT,
-            draft=Draft().model_dump(mode="json"),
-            answers=None,
-            version=0,
-            created_at=now,
-            created_by=person_id,
-            updated_at=now,
-            updated_by=person_id,
-            late=False,
-        )
-        .on_conflict_do_nothing(index_elements=["department_id", "form_key", "period"])
-        .returning(ReportSubmission.id)
+    values = {
+        "department_id": department_id,
+        "form_key": form_key,
+        "period": period,
+        "status": SubmissionStatus.DRAFT,
+        "draft": Draft().model_dump(mode="json"),
+        "answers": None,
+        "version": 0,
+        "created_at": now,
+        "created_by": person_id,
+        "updated_at": now,
+        "updated_by": person_id,
+        "late": False,
+    }
+    new_id = await insert_ignore(
+        session, ReportSubmission, values, ["department_id", "form_key", "period"]
     )
-    new_id = (await session.execute(stmt)).scalar_one_or_none()
     row = await find_row(session, department_id, form_key, period, lock=True)
     assert row is not None
     if new_id is not None:
