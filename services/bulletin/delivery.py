@@ -19,6 +19,7 @@ from services.bulletin.figures import bot_epoch, compute_bulletin
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
 from services.sql import insert_ignore
+from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
@@ -99,9 +100,8 @@ async def _claim(
 
 
 def _missed_text(period: MonthPeriod, due: datetime, tz: ZoneInfo) -> str:
-    local = due.astimezone(tz)
     return (
-        f"{period.label}通报原定于{local.month}月{local.day}日 {local:%H:%M}自动发送，"
+        f"{period.label}通报原定于{fmt_datetime(due, tz)}自动发送，"
         f"因系统停机未能按时发送，现已超过补发时限。如需查看，请发送 /digest {period.key}。"
     )
 
