@@ -1,4 +1,7 @@
-"""Split long Telegram HTML into messages: at paragraphs, never inside a tag or an entity.
+"""Telegram HTML text: escaping office and user text, and splitting long text into messages.
+
+`esc` is how the services escape text for HTML parse mode (quotes need no escaping outside
+attributes). `split_text` cuts at paragraphs, never inside a tag or an entity.
 
 Telegram counts the text after entity parsing (tags removed, `&lt;` one character), at most
 4096 per message and 1024 per caption. We count UTF-16 code units (never fewer than
@@ -9,6 +12,7 @@ the end of one part and reopened at the start of the next, so every part is vali
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass
 
@@ -18,6 +22,11 @@ MAX_CAPTION = 1024
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});|.", re.S)
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _SENTENCE_END = frozenset("。！？；!?;…")
+
+
+def esc(text: str) -> str:
+    """Text as HTML body text: `<`, `>` and `&` escaped."""
+    return html_lib.escape(text, quote=False)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from services.forms.submissions import (
     check_month,
     draft_of,
     editable,
-    esc,
     filler_department,
     fillers_text,
     find_row,
@@ -46,6 +45,7 @@ from services.forms.submissions import (
     state_of,
 )
 from services.outbox import Outgoing, enqueue_to_department
+from services.textsplit import esc
 from services.timefmt import fmt_date, fmt_datetime
 
 STALE = "该按钮已过期，已为您显示当前问题。"

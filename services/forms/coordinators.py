@@ -29,7 +29,6 @@ from services.forms.flow import Draft
 from services.forms.submissions import (
     departments_filling,
     draft_of,
-    esc,
     find_row,
     get_or_create,
     open_button,
@@ -37,6 +36,7 @@ from services.forms.submissions import (
     state_of,
 )
 from services.outbox import Outgoing, enqueue_to_department
+from services.textsplit import esc
 from services.timefmt import fmt_date, fmt_datetime
 
 

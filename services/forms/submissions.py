@@ -4,7 +4,6 @@ members race), who may fill it and for which month, and where it stands.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from sqlalchemy import select
@@ -141,10 +140,6 @@ def check_month(month: MonthPeriod, current: MonthPeriod) -> None:
             f"{month.label}尚未开始，不能填报。可填写本月（{current.label}）的月报；"
             "往月的月报须由协调员解锁后补报。"
         )
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def open_button(form: FormSpec, month: MonthPeriod) -> OutboxButton:
