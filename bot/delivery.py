@@ -33,7 +33,6 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
@@ -58,6 +57,7 @@ from bot.ratelimit import (
     retry_after_seconds,
     take,
 )
+from handlers.buttons import keyboard
 from models.outbox import ErrorKind, OutboxKind, OutboxMessage
 from services.delivery import (
     EDIT_KINDS,
@@ -77,6 +77,7 @@ from services.delivery import (
     release_backoff,
 )
 from services.outage import OutageLog
+from services.outbox import Button
 from services.runtime import Runtime
 from services.textsplit import MAX_CAPTION, MAX_TEXT, split_text, truncate, visible_length
 
@@ -175,22 +176,6 @@ class Part:
         return max(1, len(self.media)) if self.action == "media_group" else 1
 
 
-def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b["label"], url=b["url"])
-                if "url" in b
-                else InlineKeyboardButton(b["label"], callback_data=b["data"])
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
-
-
 def _texts(
     text: str, html: bool, markup: InlineKeyboardMarkup | None, reply_to: int | None
 ) -> list[Part]:
@@ -208,7 +193,7 @@ def _texts(
 
 def plan(job: Job) -> list[Part]:
     """The Bot API calls that send a row: long text split, long captions moved after the media."""
-    markup = keyboard(job.buttons)
+    markup = keyboard([[Button.from_json(b) for b in row] for row in job.buttons or []])
     text = job.text or ""
     has_text = bool(text.strip())
     caption_fits = visible_length(text, html=job.html) <= MAX_CAPTION

@@ -13,12 +13,12 @@ import contextlib
 import logging
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler
 
-from handlers.buttons import Press, add_buttons
+from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import guarded, reply, role_refusal
 from handlers.router import add_dialog, add_trigger, begin_dialog
@@ -45,15 +45,6 @@ COMMANDS = [
 TITLE = "吹哨上报"
 STALE = flow.STALE
 WhistlePress = Press[WhistleAction]
-
-
-def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    """Outbox-style buttons as a PTB keyboard (ids only in the data)."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
-    )
 
 
 async def _say(update: Update, context: CustomContext, text: str, rows: list[list[Button]]) -> None:

@@ -278,10 +278,7 @@ def outgoing_of(row: OutboxMessage) -> Outgoing:
         text=row.text,
         kind=row.kind,
         parse_mode=row.parse_mode,
-        buttons=[
-            [Button(b["label"], data=b.get("data"), url=b.get("url")) for b in line]
-            for line in row.buttons or []
-        ],
+        buttons=[[Button.from_json(b) for b in line] for line in row.buttons or []],
         media=list(row.media or []),
         location=(row.location["latitude"], row.location["longitude"]) if row.location else None,
         document=row.document,

@@ -19,18 +19,28 @@ from services.sql import insert_ignore
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: callback data (ids only, ≤ 64 bytes) or a URL."""
+    """An inline button: callback data (ids only, ≤ 64 bytes) or a URL.
+
+    The one button of the services: outbox rows store it as JSON, the report form's screens
+    put the form's own action in `data` (the handler wraps it in the REPORT codec), and
+    handlers/buttons.py `keyboard` turns rows of them into a Telegram keyboard.
+    """
 
     label: str
-    data: str | None = None
+    data: str = ""
     url: str | None = None
 
     def as_json(self) -> dict[str, str]:
         if self.url is not None:
             return {"label": self.label, "url": self.url}
-        if self.data is None or len(self.data.encode()) > 64:
+        if not self.data or len(self.data.encode()) > 64:
             raise ValueError(f"callback data must be 1..64 bytes: {self.data!r}")
         return {"label": self.label, "data": self.data}
+
+    @classmethod
+    def from_json(cls, stored: dict[str, str]) -> Button:
+        """The button of an outbox row's JSON (what as_json wrote)."""
+        return cls(stored["label"], data=stored.get("data", ""), url=stored.get("url"))
 
 
 @dataclass

@@ -31,7 +31,7 @@ from services.forms import flow
 from services.forms.answers import RawAnswer
 from services.forms.deadlines import ReportConfig, deadline_of, find_form, forms_owed
 from services.forms.flow import Draft, Review
-from services.forms.screens import SUBMIT, Button, render
+from services.forms.screens import SUBMIT, render
 from services.forms.submissions import (
     check_month,
     draft_of,
@@ -44,7 +44,7 @@ from services.forms.submissions import (
     person_name,
     state_of,
 )
-from services.outbox import Outgoing, enqueue_to_department
+from services.outbox import Button, Outgoing, enqueue_to_department
 from services.textsplit import esc
 from services.timefmt import fmt_date, fmt_datetime
 

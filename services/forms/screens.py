@@ -1,6 +1,7 @@
 """What the person sees at each step of a form: HTML text and buttons as (label, action) pairs.
 
-Pure: the Telegram adapter turns Button.action into callback data and the rows into a keyboard.
+Pure: each Button's data is the form's own action; the Telegram adapter wraps it in callback data
+(with the submission and its version) and turns the rows into a keyboard.
 Actions are those `flow.press` understands, plus `submit` on the review card.
 """
 
@@ -33,17 +34,10 @@ from services.forms.flow import (
     selection,
     shorten,
 )
+from services.outbox import Button
 from services.textsplit import esc
 
 SUBMIT = "submit"
-
-
-@dataclass(frozen=True)
-class Button:
-    """One inline button: its Chinese label and the flow action it triggers."""
-
-    label: str
-    action: str
 
 
 @dataclass(frozen=True)
