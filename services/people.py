@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from difflib import get_close_matches
 
@@ -13,6 +14,8 @@ from models.org import Area, Department
 from models.people import Person, PersonArea
 from services.errors import Refusal
 
+UNKNOWN_NAME = "（未知）"
+
 
 async def person_by_user(session: AsyncSession, telegram_user_id: int) -> PersonInfo | None:
     """The active person behind a Telegram user id, with department and areas."""
@@ -20,6 +23,24 @@ async def person_by_user(session: AsyncSession, telegram_user_id: int) -> Person
         select(Person).where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
     )
     return await to_info(session, person) if person is not None else None
+
+
+async def person_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names by person id, in one query (None and unknown ids are left out)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.display_name).where(Person.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())
+
+
+async def person_name(session: AsyncSession, person_id: int | None) -> str:
+    """One person's display name; （未知） for nobody or a row that is gone."""
+    if person_id is None:
+        return UNKNOWN_NAME
+    return (await person_names(session, [person_id])).get(person_id, UNKNOWN_NAME)
 
 
 async def to_info(session: AsyncSession, person: Person) -> PersonInfo:

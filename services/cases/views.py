@@ -13,6 +13,7 @@ from models.enums import ROLE_LABELS
 from models.org import Area, Department
 from models.people import Person
 from services.errors import Refusal
+from services.people import person_names
 
 _NUMBER = re.compile(r"^\s*([A-Za-z]{1,6})-(\d{4})-(\d{1,6})\s*$")
 
@@ -27,13 +28,6 @@ async def area_label(session: AsyncSession, area_id: int) -> str:
         if parent is not None:
             return f"{parent.name} · {area.name}"
     return area.name
-
-
-async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids)))
-    return {pid: name for pid, name in rows.tuples()}
 
 
 async def load_view(session: AsyncSession, case_id: int) -> CaseView:
@@ -55,11 +49,9 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         )
     ).tuples()
     pairs = list(rows)
-    people = await _names(
+    people = await person_names(
         session,
-        {case.reporter_id}
-        | {cd.acked_by for cd, _ in pairs if cd.acked_by}
-        | {cd.resolved_by for cd, _ in pairs if cd.resolved_by},
+        [case.reporter_id, *(cd.acked_by for cd, _ in pairs), *(cd.resolved_by for cd, _ in pairs)],
     )
     reporter = await session.get(Person, case.reporter_id)
     unit = None

@@ -41,10 +41,10 @@ from services.forms.submissions import (
     find_row,
     get_or_create,
     may_fill,
-    person_name,
     state_of,
 )
 from services.outbox import Button, Outgoing, enqueue_to_department
+from services.people import person_name
 from services.textsplit import esc
 from services.timefmt import fmt_date, fmt_datetime
 

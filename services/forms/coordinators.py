@@ -32,10 +32,10 @@ from services.forms.submissions import (
     find_row,
     get_or_create,
     open_button,
-    person_name,
     state_of,
 )
 from services.outbox import Outgoing, enqueue_to_department
+from services.people import person_name
 from services.textsplit import esc, pack
 from services.timefmt import fmt_date, fmt_datetime
 

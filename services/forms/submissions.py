@@ -13,7 +13,6 @@ from models.dto import DepartmentInfo, PersonInfo
 from models.enums import Role
 from models.forms import FormSpec
 from models.org import Department
-from models.people import Person
 from models.period import MonthPeriod
 from models.reports import (
     BoardState,
@@ -82,13 +81,6 @@ async def get_or_create(
             )
         )
     return row, new_id is not None
-
-
-async def person_name(session: AsyncSession, person_id: int | None) -> str:
-    if person_id is None:
-        return "（未知）"
-    person = await session.get(Person, person_id)
-    return person.display_name if person is not None else "（未知）"
 
 
 def draft_of(row: ReportSubmission) -> Draft:
