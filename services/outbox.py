@@ -112,24 +112,23 @@ async def department_chat(session: AsyncSession, department_id: int) -> BoundCha
     )
 
 
-async def coordinator_chat_ids(session: AsyncSession) -> list[int]:
-    """Private chats of every active coordinator."""
+async def _private_chats(session: AsyncSession, role: Role) -> list[int]:
     rows = await session.scalars(
         select(Person.telegram_user_id)
-        .where(Person.role == Role.COORDINATOR, Person.active.is_(True))
+        .where(Person.role == role, Person.active.is_(True))
         .order_by(Person.id)
     )
     return list(rows)
+
+
+async def coordinator_chat_ids(session: AsyncSession) -> list[int]:
+    """Private chats of every active coordinator."""
+    return await _private_chats(session, Role.COORDINATOR)
 
 
 async def leader_chat_ids(session: AsyncSession) -> list[int]:
     """Private chats of every active member of the leading group (领导小组成员)."""
-    rows = await session.scalars(
-        select(Person.telegram_user_id)
-        .where(Person.role == Role.LEADER, Person.active.is_(True))
-        .order_by(Person.id)
-    )
-    return list(rows)
+    return await _private_chats(session, Role.LEADER)
 
 
 async def leading_group_chat(session: AsyncSession) -> BoundChat | None:

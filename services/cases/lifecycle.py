@@ -318,10 +318,7 @@ async def _ask_verification(
         case.verify_escalated_at = now
         await enqueue_to_coordinators(
             session,
-            Outgoing(
-                text=cards.verify_request_text(view, env.tz, audience="no_reporter"),
-                buttons=cards.verify_buttons(view),
-            ),
+            cards.verify_request(view, env.tz, audience="no_reporter"),
             now=now,
             dedupe_key=key,
         )
@@ -331,7 +328,7 @@ async def _ask_verification(
         await enqueue(session, media, chat_id=case.reporter_chat_id, now=now)
     await enqueue(
         session,
-        Outgoing(text=cards.verify_request_text(view, env.tz), buttons=cards.verify_buttons(view)),
+        cards.verify_request(view, env.tz),
         chat_id=case.reporter_chat_id,
         now=now,
         dedupe_key=key,
