@@ -26,6 +26,7 @@ from bot.delivery import Courier
 from bot.metrics import MeteredApplication, Metrics, metrics_of
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
 from bot.settings import Settings
+from bot.watchdog import Watchdog
 from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
 from handlers.menus import publish_menus
@@ -66,6 +67,7 @@ class Infra:
     courier: Courier
     background_delivery: bool
     tick_seconds: float
+    watchdog: Watchdog
     # Kept for the process's life, so a step that fails every tick is logged once (and minutely).
     tick_logs: jobs.TickLogs = field(default_factory=jobs.TickLogs)
 
@@ -123,6 +125,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     pacing = opts.pacing or SystemPacing()
     # One limiter for the outbox and for direct replies (which wait in PTB's rate limiter slot).
     limiter = OutboundLimiter(clock=pacing.monotonic) if opts.rate_limiter else None
+    watchdog = Watchdog(clock=pacing.monotonic)
     if limiter is not None:
         builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
     app = builder.build()
@@ -134,9 +137,12 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         engine=engine,
         database_url=settings.database_url,
         migrate=opts.migrate,
-        courier=Courier(app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics),
+        courier=Courier(
+            app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics, watchdog=watchdog
+        ),
         background_delivery=opts.scheduler,
         tick_seconds=settings.firegrid_tick_seconds,
+        watchdog=watchdog,
     )
     for feature in FEATURES:
         data.commands.extend(feature.COMMANDS)
@@ -204,10 +210,12 @@ async def startup(app: Application) -> None:
     )
     if infra.background_delivery:
         infra.courier.start(every=min(1.0, infra.tick_seconds))
+        infra.watchdog.start()
 
 
 async def stopping(app: Application) -> None:
     """Before the bot's connections close: let the message in flight finish, stop delivering."""
+    await infra_of(app).watchdog.stop()
     await infra_of(app).courier.stop()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import BuildOptions, build_application, startup, tick_once
+from bot.ratelimit import FakePacing
 from bot.settings import DEFAULT_ORG, load_settings
 from faketg import FakeRequest, FakeTelegram
 from services.clock import FakeClock
@@ -33,6 +34,7 @@ class Simulation:
         admins: Iterable[int] = (1001,),
         org_path: Path = DEFAULT_ORG,
         migrate: bool = False,
+        pacing: FakePacing | None = None,
     ) -> None:
         self.database_url = database_url
         self.clock = clock
@@ -41,6 +43,9 @@ class Simulation:
         self.admins = tuple(admins)
         self.org_path = org_path
         self.migrate = migrate
+        # With a FakePacing, replies and deliveries are paced to Telegram's limits in virtual
+        # time (as in production); without one, nothing is paced.
+        self.pacing = pacing
         self._app: Application | None = None
 
     @property
@@ -69,7 +74,8 @@ class Simulation:
                 request=FakeRequest(self.tg),
                 updates_request=FakeRequest(self.tg),
                 clock=self.clock,
-                rate_limiter=False,
+                rate_limiter=self.pacing is not None,
+                pacing=self.pacing,
                 scheduler=False,
                 migrate=self.migrate,
             ),
