@@ -23,6 +23,7 @@ import handlers.updates
 import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
+from bot.lanes import LaneProcessor
 from bot.metrics import MeteredApplication, Metrics, metrics_of
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
 from bot.settings import Settings
@@ -126,6 +127,9 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     # One limiter for the outbox and for direct replies (which wait in PTB's rate limiter slot).
     limiter = OutboundLimiter(clock=pacing.monotonic) if opts.rate_limiter else None
     watchdog = Watchdog(clock=pacing.monotonic)
+    # Updates run concurrently, in order per (chat, person): one person's paced replies or a
+    # flood hold up only that person's lane (bot/lanes.py).
+    builder = builder.concurrent_updates(LaneProcessor(watchdog=watchdog))
     if limiter is not None:
         builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
     app = builder.build()

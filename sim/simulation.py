@@ -6,10 +6,12 @@ as production; only Telegram and time are simulated.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from telegram import Update
 from telegram.ext import Application
 
 from bot.app import BuildOptions, build_application, startup, tick_once
@@ -97,6 +99,21 @@ class Simulation:
         """Throw the Application away and build a new one on the same database."""
         await self.stop()
         return await self.start()
+
+    async def deliver_concurrently(self) -> None:
+        """Hand every update waiting for getUpdates to the Application as polling would:
+        each as a task through the update processor (bot/lanes.py), in the order Telegram
+        queued them; returns when all are handled. Actors act without waiting while the fake
+        Telegram is detached (`tg.detach()`), so a test can queue a flood first."""
+        app = self.app
+        updates = self.tg.pending_updates()
+        self.tg.drop_pending_updates()
+        tasks = []
+        for raw in updates:
+            update = Update.de_json(raw, app.bot)
+            work = app.update_processor.process_update(update, app.process_update(update))
+            tasks.append(asyncio.create_task(work))
+        await asyncio.gather(*tasks)
 
     async def tick(self) -> None:
         """One scheduler tick at the current fake time: due work, then delivery."""
