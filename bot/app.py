@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 
 import handlers.cases
 import handlers.digest
+import handlers.flood
 import handlers.groups
 import handlers.onboarding
 import handlers.outbox
@@ -45,6 +46,7 @@ log = logging.getLogger("firegrid")
 
 # Feature modules: each has COMMANDS and register(app). Order matters only for /help.
 FEATURES: list[ModuleType] = [
+    handlers.flood,  # per-person budgets, judged before anything else (no DB once known)
     handlers.updates,  # edits and redelivered updates stop before any feature sees them
     handlers.onboarding,
     handlers.groups,
