@@ -35,6 +35,7 @@ from handlers.menus import publish_menus
 from scheduler import jobs
 from services.bulletin.config import check_bulletin_against_forms
 from services.clock import Clock, SystemClock
+from services.flood import FloodGate
 from services.forms.config import load_org_forms
 from services.org_sync import ensure_admins, sync_org
 from services.orgconfig import load_org
@@ -131,13 +132,16 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     watchdog = Watchdog(clock=pacing.monotonic)
     # Updates run concurrently, in order per (chat, person): one person's paced replies or a
     # flood hold up only that person's lane (bot/lanes.py).
-    builder = builder.concurrent_updates(LaneProcessor(watchdog=watchdog))
+    lanes = LaneProcessor(watchdog=watchdog)
+    builder = builder.concurrent_updates(lanes)
     if limiter is not None:
         builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
     app = builder.build()
     metrics = Metrics()
     app.metrics = metrics  # type: ignore[attr-defined]
     data: BotData = app.bot_data
+    data.flood = FloodGate(org.flood)
+    lanes.screen = lambda update: handlers.flood.settled(update, data)
     data.runtime = runtime
     data.infra = Infra(
         engine=engine,

@@ -14,7 +14,7 @@ import logging
 from telegram import Chat, Message, Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers.context import CommandSpec, CustomContext
+from handlers.context import BotData, CommandSpec, CustomContext
 from handlers.guards import refuse
 from services.flood import TOO_FAST, FloodGate, Verdict
 from services.people import is_registered
@@ -35,6 +35,21 @@ def _invitation(message: Message) -> bool:
     """/start with a code: a person redeeming an invitation always gets in."""
     parts = (message.text or "").split()
     return len(parts) == 2 and parts[0].split("@")[0] == "/start"
+
+
+def settled(update: object, data: BotData) -> bool:
+    """For the update processor: an update the door would certainly ignore (memory only, no
+    context built, nothing sent); anything else goes through PTB and the door as usual."""
+    if not isinstance(update, Update) or data.flood is None or data.runtime is None:
+        return False
+    user = update.effective_user
+    message = update.message or update.edited_message
+    if user is None or user.is_bot or (message is None and update.callback_query is None):
+        return False
+    if message is not None and (not _counts(message) or _invitation(message)):
+        return False
+    album = message.media_group_id if message is not None else None
+    return data.flood.settled(user.id, data.runtime.now(), album=album)
 
 
 def gate_of(context: CustomContext) -> FloodGate:

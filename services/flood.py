@@ -100,6 +100,27 @@ class FloodGate:
         if person is not None:
             person.registered = None
 
+    def settled(self, user_id: int, now: datetime, *, album: str | None = None) -> bool:
+        """Whether this update is certainly ignored, judged from memory alone (the update
+        processor asks before PTB builds a context): counted as ignored if so."""
+        person = self._people.get(user_id)
+        if person is None or self.needs_lookup(user_id, now) or person.window_start is None:
+            return False
+        if album is not None and album == person.album:
+            ignored = person.album_verdict is Verdict.IGNORE
+        else:
+            stranger = person.registered is False
+            window = timedelta(minutes=self.spec.stranger_answer_minutes) if stranger else MINUTE
+            told = 1 if stranger else self.spec.updates_per_minute + 1
+            ignored = now - person.window_start < window and person.count >= told
+            if ignored:
+                person.count += 1
+                if album is not None:
+                    person.album, person.album_verdict = album, Verdict.IGNORE
+        if ignored:
+            self.ignored += 1
+        return ignored
+
     def admit(self, user_id: int, now: datetime, *, album: str | None = None) -> Verdict:
         """Count one message or press of this person (registered or not, as learnt)."""
         person = self._person(user_id, now)

@@ -18,10 +18,15 @@ from bot.app import BuildOptions, build_application, startup, tick_once
 from bot.ratelimit import FakePacing
 from bot.settings import DEFAULT_ORG, load_settings
 from faketg import FakeRequest, FakeTelegram
+from models.orgfile import FloodSpec
 from services.clock import FakeClock
+from services.flood import FloodGate
 from services.runtime import Runtime
 
 FAKE_TOKEN = "123456789:AAFakeTokenForTheSimulatedTelegram0"
+# For scripts that fill whole report forms in one frozen minute: no person types 30 answers a
+# minute, a script does; strangers and the whistle cap keep the org file's defaults.
+FAST_HANDS = FloodSpec(updates_per_minute=1000)
 
 
 class Simulation:
@@ -37,6 +42,7 @@ class Simulation:
         org_path: Path = DEFAULT_ORG,
         migrate: bool = False,
         pacing: FakePacing | None = None,
+        flood: FloodSpec | None = None,
     ) -> None:
         self.database_url = database_url
         self.clock = clock
@@ -48,6 +54,9 @@ class Simulation:
         # With a FakePacing, replies and deliveries are paced to Telegram's limits in virtual
         # time (as in production); without one, nothing is paced.
         self.pacing = pacing
+        # Per-person budgets other than the org file's (services/flood.py): scripted people
+        # act in frozen virtual time, faster than anyone could type (see FAST_HANDS).
+        self.flood = flood
         self._app: Application | None = None
 
     @property
@@ -82,6 +91,8 @@ class Simulation:
                 migrate=self.migrate,
             ),
         )
+        if self.flood is not None:
+            app.bot_data.flood = FloodGate(self.flood)
         await app.initialize()
         await startup(app)
         self.tg.attach(app)
