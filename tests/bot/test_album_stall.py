@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.ratelimit import FakePacing
 from services.clock import FakeClock
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.helpers import clock_at, member
 from tests.bot.reports.test_board_and_chasing import submit_community
 from tests.cases.botoffice import open_office
@@ -20,7 +20,9 @@ from tests.cases.botoffice import open_office
 async def test_reports_with_two_photos_are_shown_to_a_paced_coordinator(sqlite_url: str):
     clock = clock_at(2026, 11, 16)
     pacing = FakePacing(wall=clock, budget=600)
-    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,), pacing=pacing)
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock, admins=(ADMIN,), pacing=pacing, flood=FAST_HANDS
+    )
     coord = sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     zhang = await member(sim, 2001, "张社区", "community_qianshan")

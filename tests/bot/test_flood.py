@@ -24,7 +24,9 @@ def org_with(tmp_path: Path, flood: str) -> Path:
     """The example org file (and its forms beside it) with a `flood:` block."""
     shutil.copy(DEFAULT_ORG.parent / "forms.example.yaml", tmp_path / "forms.example.yaml")
     path = tmp_path / "org.yaml"
-    path.write_text(DEFAULT_ORG.read_text(encoding="utf-8") + f"\nflood:\n{flood}\n", "utf-8")
+    text = DEFAULT_ORG.read_text(encoding="utf-8")
+    text = text[: text.index("\nflood:")]  # the example's own block is the last one
+    path.write_text(text + f"\nflood:\n{flood}\n", "utf-8")
     return path
 
 
