@@ -3,16 +3,20 @@ forged button data: each gets an answer, nothing crashes, nothing is shown that 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.clock import FakeClock
 from sim.office import ADMIN, invite_code
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 
 SORRY = "系统处理该请求时出现问题"
 ODD_ARGS = ["", " 垃圾 <b>x</b> &amp; 999999999999 -1 2026-13 ../..", "字" * 3000]
 
 
 async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, clock: FakeClock):
-    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
+    # everyone types hundreds of commands in frozen time; a stranger is answered once per
+    # 5 minutes (services/flood.py), so each of their tries comes 5 minutes later
+    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,), flood=FAST_HANDS)
     await sim.start()
     tg = sim.tg
     coord = tg.user(ADMIN, "协调员")
@@ -33,6 +37,8 @@ async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, 
             for chat in (actor.id, group, stray_group):
                 for args in ODD_ARGS:
                     before = tg.count_messages(chat, from_bot=True)
+                    if who == "stranger":
+                        sim.clock.advance(timedelta(minutes=5))
                     await actor.send(chat, f"/{name} {args}".rstrip())
                     await coord.send(ADMIN, "/cancel")  # leave any conversation it started
                     after = tg.count_messages(chat, from_bot=True)
@@ -47,6 +53,7 @@ async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, 
     target = tg.last_message(group)
     for data in ["x", "case:ack:999999:1", "c:ack:1:1", "r:held:999", "::::", "0" * 64]:
         for actor in people.values():
+            sim.clock.advance(timedelta(minutes=5))
             answer = await actor.press_data(group, target.message_id, data)
             assert answer is not None and answer.text, f"{data!r} unanswered"
             assert SORRY not in answer.text
