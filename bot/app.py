@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 
 import handlers.cases
 import handlers.digest
+import handlers.flood
 import handlers.groups
 import handlers.onboarding
 import handlers.outbox
@@ -23,15 +24,18 @@ import handlers.updates
 import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
+from bot.lanes import LaneProcessor
 from bot.metrics import MeteredApplication, Metrics, metrics_of
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
 from bot.settings import Settings
+from bot.watchdog import Watchdog
 from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
 from handlers.menus import publish_menus
 from scheduler import jobs
 from services.bulletin.config import check_bulletin_against_forms
 from services.clock import Clock, SystemClock
+from services.flood import FloodGate
 from services.forms.config import load_org_forms
 from services.org_sync import ensure_admins, sync_org
 from services.orgconfig import load_org
@@ -43,6 +47,7 @@ log = logging.getLogger("firegrid")
 
 # Feature modules: each has COMMANDS and register(app). Order matters only for /help.
 FEATURES: list[ModuleType] = [
+    handlers.flood,  # per-person budgets, judged before anything else (no DB once known)
     handlers.updates,  # edits and redelivered updates stop before any feature sees them
     handlers.onboarding,
     handlers.groups,
@@ -66,6 +71,7 @@ class Infra:
     courier: Courier
     background_delivery: bool
     tick_seconds: float
+    watchdog: Watchdog
     # Kept for the process's life, so a step that fails every tick is logged once (and minutely).
     tick_logs: jobs.TickLogs = field(default_factory=jobs.TickLogs)
 
@@ -123,20 +129,30 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     pacing = opts.pacing or SystemPacing()
     # One limiter for the outbox and for direct replies (which wait in PTB's rate limiter slot).
     limiter = OutboundLimiter(clock=pacing.monotonic) if opts.rate_limiter else None
+    watchdog = Watchdog(clock=pacing.monotonic)
+    # Updates run concurrently, in order per (chat, person): one person's paced replies or a
+    # flood hold up only that person's lane (bot/lanes.py).
+    lanes = LaneProcessor(watchdog=watchdog)
+    builder = builder.concurrent_updates(lanes)
     if limiter is not None:
         builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
     app = builder.build()
     metrics = Metrics()
     app.metrics = metrics  # type: ignore[attr-defined]
     data: BotData = app.bot_data
+    data.flood = FloodGate(org.flood)
+    lanes.screen = lambda update: handlers.flood.settled(update, data)
     data.runtime = runtime
     data.infra = Infra(
         engine=engine,
         database_url=settings.database_url,
         migrate=opts.migrate,
-        courier=Courier(app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics),
+        courier=Courier(
+            app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics, watchdog=watchdog
+        ),
         background_delivery=opts.scheduler,
         tick_seconds=settings.firegrid_tick_seconds,
+        watchdog=watchdog,
     )
     for feature in FEATURES:
         data.commands.extend(feature.COMMANDS)
@@ -204,10 +220,12 @@ async def startup(app: Application) -> None:
     )
     if infra.background_delivery:
         infra.courier.start(every=min(1.0, infra.tick_seconds))
+        infra.watchdog.start()
 
 
 async def stopping(app: Application) -> None:
     """Before the bot's connections close: let the message in flight finish, stop delivering."""
+    await infra_of(app).watchdog.stop()
     await infra_of(app).courier.stop()
 
 

@@ -57,6 +57,7 @@ from bot.ratelimit import (
     retry_after_seconds,
     take,
 )
+from bot.watchdog import Watchdog
 from handlers.buttons import keyboard
 from models.outbox import ErrorKind, OutboxKind, OutboxMessage
 from services.delivery import (
@@ -285,6 +286,7 @@ class Courier:
     rt: Runtime
     limiter: OutboundLimiter | None = None
     pacing: Pacing = field(default_factory=SystemPacing)
+    watchdog: Watchdog | None = None
     worker: str = field(default_factory=default_worker_id)
     claim_timeout: timedelta = timedelta(minutes=2)
     backoff_base: float = 2.0
@@ -424,7 +426,13 @@ class Courier:
     # -- one row ------------------------------------------------------------------------------
 
     async def deliver_row(self, row_id: int) -> Outcome:
-        """Claim one due row and send its remaining parts."""
+        """Claim one due row and send its remaining parts (watched: a long wait is logged)."""
+        if self.watchdog is None:
+            return await self._deliver_row(row_id)
+        with self.watchdog.watch(f"delivery of outbox row {row_id}"):
+            return await self._deliver_row(row_id)
+
+    async def _deliver_row(self, row_id: int) -> Outcome:
         now = self.rt.now()
         async with self.rt.transaction() as session:
             row = await claim(session, row_id, worker=self.worker, now=now)

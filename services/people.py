@@ -134,3 +134,13 @@ async def list_departments(session: AsyncSession) -> list[DepartmentInfo]:
         select(Department).where(Department.active.is_(True)).order_by(Department.id)
     )
     return [DepartmentInfo.model_validate(r) for r in rows]
+
+
+async def is_registered(session: AsyncSession, telegram_user_id: int) -> bool:
+    """Whether an active person has this Telegram user id (one indexed look-up)."""
+    found = await session.scalar(
+        select(Person.id)
+        .where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
+        .limit(1)
+    )
+    return found is not None

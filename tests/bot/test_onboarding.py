@@ -13,6 +13,8 @@ from sim.office import ADMIN, invite_code, last_text
 from sim.simulation import Simulation
 from tests.cases.botoffice import open_office
 
+STRANGER_WINDOW = timedelta(minutes=5)
+
 
 async def counts(sim: Simulation) -> tuple[int, int, int]:
     async with sim.rt.transaction() as s:
@@ -89,16 +91,22 @@ async def test_strangers_and_bad_codes_are_refused_with_nothing_changed(
     code = invite_code(last_text(sim, ADMIN))
     before = await counts(sim)
 
+    # a stranger is answered once per 5 minutes (flood control), so each try comes later
     await stranger.send(group, "/bind housing")
     assert "尚未登记" in last_text(sim, group)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "/invite 成员 housing")
     assert "尚未登记" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "/people")
     assert "尚未登记" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "/start notacode123")
     assert "邀请码无效" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "随便说点什么")
     assert "尚未登记" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     assert await counts(sim) == before
 
     first = tg.user(4002, "甲")

@@ -3,9 +3,11 @@ forged button data: each gets an answer, nothing crashes, nothing is shown that 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.clock import FakeClock
 from sim.office import ADMIN, invite_code
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.cases.botoffice import open_office
 
 SORRY = "系统处理该请求时出现问题"
@@ -13,7 +15,9 @@ ODD_ARGS = ["", " 垃圾 <b>x</b> &amp; 999999999999 -1 2026-13 ../..", "字" * 
 
 
 async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, clock: FakeClock):
-    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
+    # everyone types hundreds of commands in frozen time; a stranger is answered once per
+    # 5 minutes (services/flood.py), so each of their tries comes 5 minutes later
+    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,), flood=FAST_HANDS)
     await sim.start()
     tg = sim.tg
     coord = tg.user(ADMIN, "协调员")
@@ -34,6 +38,8 @@ async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, 
             for chat in (actor.id, group, stray_group):
                 for args in ODD_ARGS:
                     before = tg.count_messages(chat, from_bot=True)
+                    if who == "stranger":
+                        sim.clock.advance(timedelta(minutes=5))
                     await actor.send(chat, f"/{name} {args}".rstrip())
                     after = tg.count_messages(chat, from_bot=True)
                     private = chat == actor.id
@@ -48,6 +54,7 @@ async def test_every_command_answers_everyone_without_crashing(sqlite_url: str, 
     target = tg.last_message(group)
     for data in ["x", "case:ack:999999:1", "c:ack:1:1", "r:held:999", "::::", "0" * 64]:
         for actor in people.values():
+            sim.clock.advance(timedelta(minutes=5))
             answer = await actor.press_data(group, target.message_id, data)
             assert answer is not None and answer.text, f"{data!r} unanswered"
             assert SORRY not in answer.text

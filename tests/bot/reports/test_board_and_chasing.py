@@ -8,14 +8,16 @@ from services.clock import FakeClock
 from services.forms import coordinators
 from services.forms.deadlines import config_of
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.filler import fill
 from tests.bot.reports.helpers import bind, clock_at, member, shanghai
 from tests.cases.botoffice import GRID, open_office
 
 
 async def office(sqlite_url: str):
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     zhang = await member(sim, 2001, "张社区", "community_qianshan")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.reports import ReportEvent, ReportEventKind, ReportSubmission
 from services.clock import FakeClock
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.helpers import clock_at, last_buttons, member, shanghai
 from tests.cases.botoffice import open_office
 
@@ -17,7 +17,9 @@ QUESTION_1 = "三级消防和网格化工作部署调度会议"
 
 
 async def police_sim(sqlite_url: str) -> Simulation:
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     return sim

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models.reports import ReportSubmission, SubmissionStatus
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.helpers import bind, clock_at, last_buttons, member
 
 
@@ -16,7 +16,9 @@ async def submissions(sim: Simulation) -> list[ReportSubmission]:
 
 
 async def test_community_fills_its_form_with_groups_and_photos(sqlite_url):
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     tg = sim.tg

@@ -11,7 +11,7 @@ from models.reports import ReportSubmission, SubmissionStatus
 from services.forms.config import load_forms
 from services.orgconfig import load_org
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.filler import comparable, fill
 from tests.bot.reports.helpers import clock_at, member
 
@@ -42,7 +42,9 @@ async def test_each_shipped_form_end_to_end(sqlite_url, form_key):
     form = FORMS.form(form_key)
     assert form is not None
     department = first_department(form_key)
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     if department == "coordinator_office":
