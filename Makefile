@@ -44,6 +44,7 @@ bench: $(DEV)
 	$(BIN)/python -m bench.cases
 	$(BIN)/python -m bench.digest --sizes 10000,100000
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.flood
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

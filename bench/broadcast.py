@@ -32,7 +32,7 @@ from bot.db import upgrade_sync
 from bot.delivery import Outcome
 from bot.settings import load_settings
 from faketg import FakeRequest, FakeTelegram, serve
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from services.outbox import Outgoing, enqueue
 from sim.fleet import Broadcast, Fleet, broadcast
 
@@ -78,7 +78,7 @@ async def run(
                 left = await session.scalar(
                     select(func.count())
                     .select_from(OutboxMessage)
-                    .where(OutboxMessage.status.in_(("pending", "sending")))
+                    .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
                 )
             if not left:
                 break

@@ -38,6 +38,7 @@ from bot.db import make_engine, make_sessions, upgrade_sync
 from bot.settings import DEFAULT_ORG
 from faketg import FakeRequest, FakeTelegram
 from models.cases import Case, CaseDepartment, CaseStatus, DeptStatus
+from models.enums import Role
 from models.people import Person
 from services.cases import tick
 from services.clock import FakeClock
@@ -204,7 +205,7 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
                     "id": 1,
                     "telegram_user_id": ADMIN,
                     "display_name": "协调员",
-                    "role": "coordinator",
+                    "role": Role.COORDINATOR,
                     "department_id": depts["coordinator_office"],
                     "active": True,
                     "joined_at": START,
@@ -227,7 +228,7 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
                 "urgent": True,
                 "reporter_id": 1,
                 "reporter_chat_id": ADMIN,
-                "status": CaseStatus.DISPATCHED.value,
+                "status": CaseStatus.DISPATCHED,
                 "created_at": START,
                 "dispatched_at": START,
                 "reopen_count": 0,
@@ -239,7 +240,7 @@ async def _seed_open_cases(url: str, count: int) -> tuple[Runtime, AsyncEngine]:
             {
                 "case_id": i,
                 "department_id": depts[key],
-                "status": DeptStatus.PENDING.value,
+                "status": DeptStatus.PENDING,
                 "ladder_key": "urgent",
                 "ladder_round": 0,
                 "ladder_started_at": START,

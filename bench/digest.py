@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import make_engine, make_sessions, upgrade_sync
 from bot.settings import DEFAULT_ORG
 from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
-from models.enums import DepartmentKind
+from models.enums import DepartmentKind, Role
 from models.forms import FormsFile
 from models.orgfile import OrgFile
 from models.people import Person
@@ -121,7 +121,7 @@ async def generate(engine: AsyncEngine, src: Sources, n_cases: int, seed: int = 
             "id": 1,
             "telegram_user_id": 1001,
             "display_name": "协调员",
-            "role": "coordinator",
+            "role": Role.COORDINATOR,
             "department_id": ids["coordinator_office"],
             "active": True,
             "joined_at": start - timedelta(days=30),
@@ -133,7 +133,7 @@ async def generate(engine: AsyncEngine, src: Sources, n_cases: int, seed: int = 
                 "id": i,
                 "telegram_user_id": 5000 + i,
                 "display_name": f"人员{i}",
-                "role": "member",
+                "role": Role.MEMBER,
                 "department_id": rnd.choice(list(ids.values())),
                 "active": True,
                 "joined_at": start,

@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 
 import handlers.cases
 import handlers.digest
+import handlers.flood
 import handlers.groups
 import handlers.onboarding
 import handlers.outbox
@@ -23,18 +24,21 @@ import handlers.updates
 import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
+from bot.lanes import LaneProcessor
 from bot.metrics import MeteredApplication, Metrics, metrics_of
 from bot.presence import Presence
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
 from bot.roles import Role
 from bot.settings import Settings
 from bot.sharedbudget import SharedBudget
+from bot.watchdog import Watchdog
 from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
 from handlers.menus import publish_menus
 from scheduler import jobs
 from services.bulletin.config import check_bulletin_against_forms
 from services.clock import Clock, SystemClock
+from services.flood import FloodGate
 from services.forms.config import load_org_forms
 from services.instances import one_start_at_a_time
 from services.org_sync import ensure_admins, sync_org
@@ -47,6 +51,7 @@ log = logging.getLogger("firegrid")
 
 # Feature modules: each has COMMANDS and register(app). Order matters only for /help.
 FEATURES: list[ModuleType] = [
+    handlers.flood,  # per-person budgets, judged before anything else (no DB once known)
     handlers.updates,  # edits and redelivered updates stop before any feature sees them
     handlers.onboarding,
     handlers.groups,
@@ -70,6 +75,7 @@ class Infra:
     courier: Courier
     background_delivery: bool
     tick_seconds: float
+    watchdog: Watchdog
     role: Role = Role.RUN
     # PostgreSQL: this process in the `instances` table (None on SQLite: one process).
     presence: Presence | None = None
@@ -144,6 +150,11 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         if shared and opts.shared_budget and limiter is not None
         else None
     )
+    watchdog = Watchdog(clock=pacing.monotonic)
+    # Updates run concurrently, in order per (chat, person): one person's paced replies or a
+    # flood hold up only that person's lane (bot/lanes.py).
+    lanes = LaneProcessor(watchdog=watchdog)
+    builder = builder.concurrent_updates(lanes)
     if limiter is not None:
         builder = builder.rate_limiter(
             SharedRateLimiter(limiter, pacing, shared=budget)  # type: ignore[arg-type]
@@ -152,11 +163,19 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     metrics = Metrics()
     app.metrics = metrics  # type: ignore[attr-defined]
     data: BotData = app.bot_data
+    data.flood = FloodGate(org.flood)
+    lanes.screen = lambda update: handlers.flood.settled(update, data)
     data.runtime = runtime
     # Another process may have handled an update this one has not seen: ask the database.
     data.handled_updates.shared = shared
     courier = Courier(
-        app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics, budget=budget
+        app.bot,
+        runtime,
+        limiter=limiter,
+        pacing=pacing,
+        metrics=metrics,
+        budget=budget,
+        watchdog=watchdog,
     )
     data.infra = Infra(
         engine=engine,
@@ -176,6 +195,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         )
         if shared and opts.scheduler
         else None,
+        watchdog=watchdog,
     )
     for feature in FEATURES:
         data.commands.extend(feature.COMMANDS)
@@ -248,11 +268,13 @@ async def startup(app: Application) -> None:
         infra.presence.start()
     if infra.background_delivery:
         infra.courier.start(every=min(1.0, infra.tick_seconds))
+        infra.watchdog.start()
 
 
 async def stopping(app: Application) -> None:
     """Before the bot's connections close: let the message in flight finish, stop delivering."""
     infra = infra_of(app)
+    await infra.watchdog.stop()
     await infra.courier.stop()
     if infra.presence is not None:
         await infra.presence.stop()

@@ -34,7 +34,6 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
@@ -60,7 +59,9 @@ from bot.ratelimit import (
     take,
 )
 from bot.sharedbudget import SharedBudget
-from models.outbox import OutboxMessage
+from bot.watchdog import Watchdog
+from handlers.buttons import keyboard
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage
 from services.delivery import (
     EDIT_KINDS,
     active_binding,
@@ -79,6 +80,7 @@ from services.delivery import (
     release_backoff,
 )
 from services.outage import OutageLog
+from services.outbox import Button
 from services.runtime import Runtime
 from services.textsplit import MAX_CAPTION, MAX_TEXT, split_text, truncate, visible_length
 
@@ -123,7 +125,7 @@ class Job:
     id: int
     chat_id: int
     thread_id: int | None
-    kind: str
+    kind: OutboxKind
     text: str | None
     parse_mode: str | None
     buttons: list[list[dict[str, str]]] | None
@@ -177,22 +179,6 @@ class Part:
         return max(1, len(self.media)) if self.action == "media_group" else 1
 
 
-def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b["label"], url=b["url"])
-                if "url" in b
-                else InlineKeyboardButton(b["label"], callback_data=b["data"])
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
-
-
 def _texts(
     text: str, html: bool, markup: InlineKeyboardMarkup | None, reply_to: int | None
 ) -> list[Part]:
@@ -210,18 +196,18 @@ def _texts(
 
 def plan(job: Job) -> list[Part]:
     """The Bot API calls that send a row: long text split, long captions moved after the media."""
-    markup = keyboard(job.buttons)
+    markup = keyboard([[Button.from_json(b) for b in row] for row in job.buttons or []])
     text = job.text or ""
     has_text = bool(text.strip())
     caption_fits = visible_length(text, html=job.html) <= MAX_CAPTION
-    if job.kind == "text":
+    if job.kind == OutboxKind.TEXT:
         if not has_text:
             raise InvalidRow("a text message without text")
         return _texts(text, job.html, markup, job.reply_to)
-    if job.kind in ("photo", "document"):
-        if job.kind == "photo" and not job.media:
+    if job.kind in (OutboxKind.PHOTO, OutboxKind.DOCUMENT):
+        if job.kind == OutboxKind.PHOTO and not job.media:
             raise InvalidRow("a photo message without a photo")
-        if job.kind == "document" and job.document is None:
+        if job.kind == OutboxKind.DOCUMENT and job.document is None:
             raise InvalidRow("a document message without a document")
         media = tuple(job.media[:1])
         if caption_fits:
@@ -230,7 +216,7 @@ def plan(job: Job) -> list[Part]:
             Part(job.kind, None, None, job.reply_to, media),
             *_texts(text, job.html, markup, None),
         ]
-    if job.kind == "media_group":
+    if job.kind == OutboxKind.MEDIA_GROUP:
         if not job.media:
             raise InvalidRow("an album without photos")
         inline_caption = has_text and caption_fits and markup is None
@@ -246,7 +232,7 @@ def plan(job: Job) -> list[Part]:
         elif markup is not None:
             parts.append(Part("message", "请选择操作：", markup))
         return parts
-    if job.kind == "location":
+    if job.kind == OutboxKind.LOCATION:
         if not job.location or "latitude" not in job.location:
             raise InvalidRow("a location message without coordinates")
         first = Part("location", None, None if has_text else markup, job.reply_to)
@@ -255,7 +241,7 @@ def plan(job: Job) -> list[Part]:
         target = job.edit_target
         if target is None:
             raise InvalidRow("an edit of a message that was never delivered")
-        if job.kind == "edit_markup":
+        if job.kind == OutboxKind.EDIT_MARKUP:
             return [Part("edit_markup", markup=markup)]
         if not has_text:
             raise InvalidRow("an edit without text")
@@ -304,6 +290,7 @@ class Courier:
     pacing: Pacing = field(default_factory=SystemPacing)
     # On PostgreSQL: the token's budget shared with the other processes (bot/sharedbudget.py).
     budget: SharedBudget | None = None
+    watchdog: Watchdog | None = None
     worker: str = field(default_factory=default_worker_id)
     claim_timeout: timedelta = timedelta(minutes=2)
     backoff_base: float = 2.0
@@ -462,8 +449,19 @@ class Courier:
 
         Rows another process holds or has sent are passed over in the same statement, so
         several couriers walking the same list of heads cost no round trip per collision.
-        (SKIPPED, None): nothing was left to claim.
+        (SKIPPED, None): nothing was left to claim. Watched: a long wait is logged.
         """
+        if self.watchdog is None:
+            return await self._deliver_first(row_ids)
+        label = (
+            f"delivery of outbox row {row_ids[0]}"
+            if len(row_ids) == 1
+            else (f"delivery of the first due of {len(row_ids)} outbox rows from {row_ids[0]}")
+        )
+        with self.watchdog.watch(label):
+            return await self._deliver_first(row_ids)
+
+    async def _deliver_first(self, row_ids: Sequence[int]) -> tuple[Outcome, int | None]:
         now = self.rt.now()
         async with self.rt.transaction() as session:
             row = await claim_first(session, row_ids, worker=self.worker, now=now)
@@ -487,7 +485,7 @@ class Courier:
         try:
             parts = plan(job)
         except InvalidRow as exc:
-            return await self._dead(job, "invalid", str(exc), notify=False)
+            return await self._dead(job, ErrorKind.INVALID, str(exc), notify=False)
         for index in range(job.parts_sent, len(parts)):
             part = parts[index]
             if self.limiter is not None and part.weight:
@@ -507,7 +505,7 @@ class Courier:
                     return await self._failed(job, exc)
             except Exception as exc:  # a bug or a closed connection pool: keep the row
                 log.exception("delivery to chat %s (row %s) raised", job.chat_id, job.id)
-                return await self._transient(job, "unexpected", self._clean(repr(exc)))
+                return await self._transient(job, ErrorKind.UNEXPECTED, self._clean(repr(exc)))
             async with self.rt.transaction() as session:
                 mine = await record_part(
                     session,
@@ -539,7 +537,7 @@ class Courier:
                     job.id,
                     worker=self.worker,
                     not_before=self.rt.now(),
-                    kind="unexpected",
+                    kind=ErrorKind.UNEXPECTED,
                     error="the shared send budget could not be read",
                 )
 
@@ -672,10 +670,10 @@ class Courier:
                     job.id,
                     worker=self.worker,
                     not_before=now + timedelta(seconds=seconds),
-                    kind="rate_limited",
+                    kind=ErrorKind.RATE_LIMITED,
                     error=detail,
                 )
-            self._log(job, "rate_limited", detail, f"; again in {seconds:g} s")
+            self._log(job, ErrorKind.RATE_LIMITED, detail, f"; again in {seconds:g} s")
             return Outcome.RETRY
         if isinstance(exc, ChatMigrated):
             async with self.rt.transaction() as session:
@@ -686,7 +684,7 @@ class Courier:
                     new_chat_id=int(exc.new_chat_id),
                     now=now,
                 )
-            self._log(job, "chat_migrated", detail, "; resending" if again else "; gave up")
+            self._log(job, ErrorKind.CHAT_MIGRATED, detail, "; resending" if again else "; gave up")
             return Outcome.MOVED if again else Outcome.DEAD
         if isinstance(exc, Forbidden | BadRequest) and never_started(job.chat_id, detail):
             async with self.rt.transaction() as session:
@@ -713,16 +711,16 @@ class Courier:
             )
             return Outcome.REROUTED
         if isinstance(exc, BadRequest):
-            return await self._dead(job, "bad_request", detail, notify=True)
+            return await self._dead(job, ErrorKind.BAD_REQUEST, detail, notify=True)
         if isinstance(exc, TimedOut):
-            kind = "timeout"
+            kind = ErrorKind.TIMEOUT
         elif isinstance(exc, NetworkError):
-            kind = "server_error" if _SERVER_ERROR.search(detail) else "network"
+            kind = ErrorKind.SERVER_ERROR if _SERVER_ERROR.search(detail) else ErrorKind.NETWORK
         else:
-            kind = "telegram_error"
+            kind = ErrorKind.TELEGRAM_ERROR
         return await self._transient(job, kind, detail)
 
-    async def _transient(self, job: Job, kind: str, detail: str) -> Outcome:
+    async def _transient(self, job: Job, kind: ErrorKind, detail: str) -> Outcome:
         seconds = min(self.backoff_cap, self.backoff_base * 2 ** max(0, job.attempts - 1))
         async with self.rt.transaction() as session:
             await record_retry(
@@ -737,7 +735,7 @@ class Courier:
         self._log(job, kind, detail, f"; again in {seconds:g} s")
         return Outcome.TRANSIENT
 
-    async def _dead(self, job: Job, kind: str, detail: str, *, notify: bool) -> Outcome:
+    async def _dead(self, job: Job, kind: ErrorKind, detail: str, *, notify: bool) -> Outcome:
         async with self.rt.transaction() as session:
             await record_dead(session, job.id, worker=self.worker, kind=kind, error=detail)
             if notify:

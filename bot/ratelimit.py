@@ -8,6 +8,15 @@ outbox sends wait twice and retry 429s behind the courier's back.
 Each limit is a leaky bucket like the one Telegram (and faketg/limits.py) applies, a little
 tighter, so that a few milliseconds of network jitter never push the server's bucket over.
 Time comes from an injected monotonic clock; tests pass `FakePacing` and never sleep.
+
+Weights: a request of weight N (an album of N photos) larger than a bucket's capacity (1 in a
+private chat) is admitted once that bucket is empty and then charged in full, so the next
+request waits for the debt to drain; every weight is admitted after a bounded wait.
+
+Priority: direct replies (a person's own command) may fill the overall and group buckets only up
+to `Limits.reply_share` of their capacity; the rest is headroom that only the courier's office
+messages (dispatch cards, 催办, escalations) may use, so a flood of replies never queues the
+office behind it.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from typing import Any, Protocol
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.watchdog import note_waiting
 from services.clock import FakeClock
 
 # Bot API methods that put a new message into a chat (the ones Telegram's flood limits count).
@@ -51,23 +61,33 @@ class SystemPacing:
         await asyncio.sleep(seconds)
 
 
+class PacingStall(AssertionError):
+    """A FakePacing waited longer than its budget: in real time this would be a stall."""
+
+
 class FakePacing:
     """Virtual time for tests and the demo: sleeping moves the clock instead of waiting.
 
     When a FakeClock is given, it moves too, so rows whose not_before lies inside the wait
-    become due just as they would in real time.
+    become due just as they would in real time. `budget` (virtual seconds) turns a stall into a
+    failure: sleeping beyond it raises instead of spinning forever.
     """
 
-    def __init__(self, wall: FakeClock | None = None, start: float = 1000.0) -> None:
+    def __init__(
+        self, wall: FakeClock | None = None, start: float = 1000.0, budget: float | None = None
+    ) -> None:
         self.now = start
         self.wall = wall
         self.slept = 0.0
+        self.budget = budget
 
     def monotonic(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
+            if self.budget is not None and self.slept + seconds > self.budget:
+                raise PacingStall(f"waited over {self.budget:.0f} s of virtual time")
             self.now += seconds
             self.slept += seconds
             if self.wall is not None:
@@ -89,10 +109,14 @@ class Bucket:
             self.level = max(0.0, self.level - (now - self.at) * self.rate)
             self.at = now
 
-    def wait(self, now: float, count: float) -> float:
-        """Seconds until `count` more messages fit."""
+    def wait(self, now: float, count: float, ceiling: float | None = None) -> float:
+        """Seconds until `count` more messages fit under `ceiling` (default: the capacity).
+
+        A weight above the ceiling fits once the bucket is empty (it is charged in full).
+        """
         self.leak(now)
-        excess = self.level + count - self.capacity
+        top = self.capacity if ceiling is None else min(ceiling, self.capacity)
+        excess = self.level + min(count, top) - top
         # A wait of a few nanoseconds is float rounding, not a limit (and would never pass
         # on a clock whose resolution is coarser than that).
         return excess / self.rate if excess > 1e-6 else 0.0
@@ -105,6 +129,8 @@ class Limits:
     overall: tuple[float, float] = (25.0, 29.5)
     group: tuple[float, float] = (18.0, 19.0 / 60.0)
     private: tuple[float, float] = (1.0, 1.0 / 1.1)
+    # Direct replies may fill the overall and group buckets up to this share of their capacity.
+    reply_share: float = 2.0 / 3.0
 
 
 @dataclass(frozen=True)
@@ -156,20 +182,29 @@ class OutboundLimiter:
             del self._chats[chat_id]
         self._holds = {c: t for c, t in self._holds.items() if t > now}
 
-    def chat_wait(self, chat_id: int, count: float = 1) -> Verdict:
+    def _ceiling(self, bucket: Bucket, reply: bool) -> float | None:
+        return bucket.capacity * self.limits.reply_share if reply else None
+
+    def chat_wait(self, chat_id: int, count: float = 1, *, reply: bool = False) -> Verdict:
         """How long this chat must wait (its own bucket and any 429 hold); takes nothing."""
         now = self.clock()
         hold = self._holds.get(chat_id, 0.0) - now
-        wait = self._chat_bucket(chat_id).wait(now, count)
+        bucket = self._chat_bucket(chat_id)
+        group = self.is_group(chat_id)
+        wait = bucket.wait(now, count, self._ceiling(bucket, reply and group))
         if hold > wait:
             return Verdict(hold, "hold")
-        return Verdict(wait, "group" if self.is_group(chat_id) else "private")
+        return Verdict(wait, "group" if group else "private")
 
-    def reserve(self, chat_id: int, count: float = 1) -> Verdict:
-        """Take `count` messages for this chat if every bucket allows; else say how long to wait."""
+    def reserve(self, chat_id: int, count: float = 1, *, reply: bool = False) -> Verdict:
+        """Take `count` messages for this chat if every bucket allows; else say how long to wait.
+
+        `reply`: a direct reply, held below the headroom kept for office messages.
+        """
         now = self.clock()
-        verdict = self.chat_wait(chat_id, count)
-        overall = self._overall_bucket().wait(now, count)
+        verdict = self.chat_wait(chat_id, count, reply=reply)
+        bucket = self._overall_bucket()
+        overall = bucket.wait(now, count, self._ceiling(bucket, reply))
         if overall > verdict.wait:
             verdict = Verdict(overall, "overall")
         if verdict.wait > 0:
@@ -183,12 +218,24 @@ class OutboundLimiter:
         self._holds[chat_id] = max(self._holds.get(chat_id, 0.0), self.clock() + seconds)
 
 
-async def take(limiter: OutboundLimiter, pacing: Pacing, chat_id: int, count: float = 1) -> None:
-    """Wait (with `pacing`) until the buckets allow `count` messages to this chat, and take them."""
+async def take(
+    limiter: OutboundLimiter,
+    pacing: Pacing,
+    chat_id: int,
+    count: float = 1,
+    *,
+    reply: bool = False,
+) -> None:
+    """Wait (with `pacing`) until the buckets allow `count` messages to this chat, and take them.
+
+    While it waits, the watched task (bot/watchdog.py) says so, in case it waits for long.
+    """
     while True:
-        verdict = limiter.reserve(chat_id, count)
+        verdict = limiter.reserve(chat_id, count, reply=reply)
         if verdict.ok:
+            note_waiting("")
             return
+        note_waiting(f"Telegram pacing of chat {chat_id} ({verdict.scope}, {verdict.wait:.1f} s)")
         await pacing.sleep(verdict.wait)
 
 
@@ -212,7 +259,7 @@ def chat_id_of(data: dict[str, Any]) -> int | None:
 class SharedTake(Protocol):
     """A budget beyond this process's buckets (bot/sharedbudget.py): wait and take."""
 
-    async def take(self, chat_id: int, count: float = 1) -> None: ...
+    async def take(self, chat_id: int, count: float = 1, *, reply: bool = False) -> None: ...
 
 
 class SharedRateLimiter(BaseRateLimiter[str]):
@@ -270,6 +317,7 @@ class SharedRateLimiter(BaseRateLimiter[str]):
             return await callback(*args, **kwargs)
 
     async def _take(self, chat_id: int, count: float) -> None:
-        await take(self.limiter, self.pacing, chat_id, count)
+        """A direct reply: below the office headroom, locally and in the token's shared buckets."""
+        await take(self.limiter, self.pacing, chat_id, count, reply=True)
         if self.shared is not None:
-            await self.shared.take(chat_id, count)
+            await self.shared.take(chat_id, count, reply=True)

@@ -33,22 +33,33 @@ class SharedBudget:
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], float] | None = None
 
-    def _chat_limit(self, chat_id: int) -> Limit:
-        burst, rate = self.limits.group if chat_id < 0 else self.limits.private
-        return Limit(burst, rate)
+    def _chat_limit(self, chat_id: int, *, reply: bool = False) -> Limit:
+        group = chat_id < 0
+        burst, rate = self.limits.group if group else self.limits.private
+        return Limit(self._top(burst, reply and group), rate)
 
-    async def reserve(self, chat_id: int, count: float = 1) -> Verdict:
-        """Take `count` messages for this chat from the shared buckets, or say how long to wait."""
+    def _top(self, burst: float, reply: bool) -> float:
+        """A direct reply fills a bucket only up to reply_share: the rest is office headroom."""
+        return burst * self.limits.reply_share if reply else burst
+
+    async def reserve(self, chat_id: int, count: float = 1, *, reply: bool = False) -> Verdict:
+        """Take `count` messages for this chat from the shared buckets, or say how long to wait.
+
+        As in bot/ratelimit.py: `reply` keeps the office headroom free, and a weight above a
+        bucket's capacity is admitted once that bucket is empty (then charged in full)."""
         burst, rate = self.limits.overall
-        buckets = {OVERALL: Limit(burst, rate), chat_id: self._chat_limit(chat_id)}
+        buckets = {
+            OVERALL: Limit(self._top(burst, reply), rate),
+            chat_id: self._chat_limit(chat_id, reply=reply),
+        }
         async with self._autocommit() as conn:
             wait = await reserve(conn, buckets, count, self._now())
         return Verdict(wait, "shared" if wait > 0 else "")
 
-    async def take(self, chat_id: int, count: float = 1) -> None:
+    async def take(self, chat_id: int, count: float = 1, *, reply: bool = False) -> None:
         """Wait until the shared buckets allow `count` messages to this chat, and take them."""
         while True:
-            verdict = await self.reserve(chat_id, count)
+            verdict = await self.reserve(chat_id, count, reply=reply)
             if verdict.ok:
                 return
             await self.pacing.sleep(verdict.wait)

@@ -39,8 +39,12 @@ class _Bucket:
         self.at = now
 
     def wait_for(self, count: int, jitter: float) -> float:
-        """Seconds until `count` messages fit; 0 when they fit now or within `jitter`."""
-        wait = (self.level + count - self.capacity) / self.rate
+        """Seconds until `count` messages fit; 0 when they fit now or within `jitter`.
+
+        An album larger than the bucket (N photos to a private chat) is one request to Telegram:
+        it goes once the bucket is empty.
+        """
+        wait = (self.level + min(count, self.capacity) - self.capacity) / self.rate
         return wait if wait > jitter else 0.0
 
 

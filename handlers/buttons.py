@@ -1,4 +1,6 @@
-"""The button guard: what `@guarded` is for commands, `add_buttons` is for callback queries.
+"""Buttons both ways: `keyboard` sends the services' Buttons, the guard receives the presses.
+
+The button guard: what `@guarded` is for commands, `add_buttons` is for callback queries.
 
 A feature declares its buttons once, as a codec (services/buttons.py) and a table
 action → handler:
@@ -15,12 +17,12 @@ and refuses a second answer).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from html import escape
 from typing import Generic
 
-from telegram import CallbackQuery, Chat, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers.context import CustomContext
@@ -36,10 +38,28 @@ from models.dto import PersonInfo
 from models.period import MonthPeriod
 from services.buttons import A, Codec, Decoded, Value
 from services.errors import Refusal
+from services.outbox import Button
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER = 190  # Telegram allows 200 characters in a popup
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """The services' buttons as an inline keyboard (None without rows): a URL or callback data."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url is not None
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
 
 
 class Press(Generic[A]):

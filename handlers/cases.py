@@ -16,11 +16,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CommandHandler
 
-from handlers.buttons import Press, add_buttons
+from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, in_group, reply, thread_of
 from handlers.router import add_dialog, begin_dialog
-from handlers.whistle import WHISTLERS, keyboard
+from handlers.whistle import WHISTLERS
 from models.case_dto import CaseView
 from models.cases import CaseStatus
 from models.dto import PersonInfo

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from models.dto import PersonInfo
 from models.enums import Role
 from services.dialogs import Dialog
+from services.flood import FloodGate
 from services.runtime import Runtime
 from services.updates import HandledUpdates
 
@@ -62,6 +63,7 @@ class BotData:
         self.dialogs: dict[str, DialogRoutes] = {}
         self.triggers: list[Trigger] = []
         self.handled_updates = HandledUpdates()  # a cache of processed_updates (see there)
+        self.flood: FloodGate | None = None  # per-person budgets (services/flood.py)
         # The composition root keeps its own infrastructure here (handlers never read it).
         self.infra: object | None = None
 

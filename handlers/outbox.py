@@ -11,6 +11,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.context import CommandSpec, CustomContext
 from handlers.guards import COORDINATOR, guarded, reply
 from models.dto import PersonInfo
+from models.outbox import ErrorKind, OutboxStatus
 from services.delivery import TRANSIENT_KINDS, unreachable_reason_text
 from services.outbox_admin import outbox_report
 from services.textsplit import MAX_TEXT, truncate
@@ -21,34 +22,35 @@ COMMANDS = [CommandSpec("outbox", "发送队列：待发送、失败和不可达
 FAILED_LINES = 8
 
 KIND_LABELS = {
-    "rate_limited": "限流",
-    "timeout": "超时",
-    "network": "网络故障",
-    "server_error": "Telegram 服务器故障",
-    "unexpected": "内部错误",
-    "telegram_error": "Telegram 错误",
-    "forbidden": "无权发送",
-    "chat_not_found": "会话不存在",
-    "chat_migrated": "群已升级",
-    "bad_request": "请求被拒",
-    "invalid": "消息无效",
+    ErrorKind.RATE_LIMITED: "限流",
+    ErrorKind.TIMEOUT: "超时",
+    ErrorKind.NETWORK: "网络故障",
+    ErrorKind.SERVER_ERROR: "Telegram 服务器故障",
+    ErrorKind.UNEXPECTED: "内部错误",
+    ErrorKind.TELEGRAM_ERROR: "Telegram 错误",
+    ErrorKind.FORBIDDEN: "无权发送",
+    ErrorKind.CHAT_MIGRATED: "群已升级",
+    ErrorKind.BAD_REQUEST: "请求被拒",
+    ErrorKind.INVALID: "消息无效",
 }
 
 
-def _kind(kind: str | None) -> str:
-    return KIND_LABELS.get(kind or "", kind or "未知")
+def _kind(kind: ErrorKind | None) -> str:
+    if kind is None:
+        return "未知"
+    return KIND_LABELS.get(kind, kind)
 
 
 def _error(text: str | None) -> str:
     return escape((text or "")[:120])
 
 
-def _failure(kind: str | None, error: str | None) -> str:
+def _failure(kind: ErrorKind | None, error: str | None) -> str:
     """`无权发送（机器人已被移出该群）`: the office's words where they exist, else Telegram's."""
-    if kind in ("forbidden", "chat_not_found"):
+    if kind == ErrorKind.FORBIDDEN:
         return f"{_kind(kind)}（{unreachable_reason_text(error or '')}）"
     # Outages and migrations say all in their label; Telegram's English adds nothing for people.
-    if kind in TRANSIENT_KINDS or kind == "chat_migrated" or not error:
+    if kind in TRANSIENT_KINDS or kind == ErrorKind.CHAT_MIGRATED or not error:
         return _kind(kind)
     return f"{_kind(kind)}（{_error(error)}）"
 
@@ -62,8 +64,8 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
     counts = report.counts
     lines = [
         f"发送队列（{fmt_datetime(rt.now(), rt.tz)}）",
-        f"待发送 {report.waiting} 条 · 已发送 {counts.get('sent', 0)} 条 · "
-        f"失败 {counts.get('dead', 0)} 条 · 已转送 {counts.get('rerouted', 0)} 条",
+        f"待发送 {report.waiting} 条 · 已发送 {counts.get(OutboxStatus.SENT, 0)} 条 · "
+        f"失败 {counts.get(OutboxStatus.DEAD, 0)} 条 · 已转送 {counts.get(OutboxStatus.REROUTED, 0)} 条",
     ]
     if report.held:
         lines.append(f"（其中 {report.held} 条等待对方首次私聊机器人）")
@@ -95,7 +97,7 @@ async def outbox(update: Update, context: CustomContext, person: PersonInfo) -> 
         # One line per chat and cause (newest first), so a blocked person is one line, not ten.
         folded: dict[tuple[str, str, str], tuple[datetime, int]] = {}
         for failed in report.failed:
-            state = "已转送" if failed.status == "rerouted" else "未发送"
+            state = "已转送" if failed.status == OutboxStatus.REROUTED else "未发送"
             key = (failed.chat, state, _failure(failed.kind, failed.error))
             latest, n = folded.get(key, (failed.at, 0))
             folded[key] = (latest, n + 1)

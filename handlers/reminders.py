@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler
 
-from handlers.buttons import Press, add_buttons
+from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, reply
 from handlers.router import add_dialog
@@ -21,6 +21,7 @@ from models.dto import PersonInfo
 from services.buttons import MEETING, MeetingAction
 from services.dialogs import Dialog, clear_dialog, set_dialog
 from services.errors import Refusal
+from services.outbox import Button
 from services.reminders.control import remind_now, set_paused
 from services.reminders.dates import POSTPONE_DATE_HELP, parse_day
 from services.reminders.meetings import (
@@ -117,11 +118,9 @@ def _meeting_title(info: MeetingInfo) -> str:
     return f"{escape(info.department)}{period_label(info.period)}{escape(info.rule_name)}"
 
 
-def _day_button(
-    label: str, action: MeetingAction, occurrence_id: int, day: date
-) -> InlineKeyboardButton:
+def _day_button(label: str, action: MeetingAction, occurrence_id: int, day: date) -> Button:
     text = f"{label}（{fmt_date(day, year=False, weekday=False)}）"
-    return InlineKeyboardButton(text, callback_data=MEETING.encode(action, occurrence_id, day))
+    return Button(text, MEETING.encode(action, occurrence_id, day))
 
 
 async def _ask_held(
@@ -195,7 +194,7 @@ async def _ask_date(
             f"或回复本消息输入新的日期和时间（如 12月8日 15:00）。"
         )
     await press.answer()
-    await reply(update, text, reply_markup=InlineKeyboardMarkup([buttons]))
+    await reply(update, text, reply_markup=keyboard([buttons]))
 
 
 async def _record(

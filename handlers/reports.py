@@ -13,7 +13,6 @@ from html import escape
 
 from telegram import (
     Chat,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Update,
@@ -22,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CommandHandler
 
-from handlers.buttons import Press, add_buttons
+from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, reply
 from handlers.router import add_dialog, begin_dialog
@@ -35,6 +34,7 @@ from services.errors import Refusal
 from services.forms import conversation, coordinators
 from services.forms.conversation import DIALOG, STALE, FormView, Input, Opening
 from services.forms.deadlines import config_of, deadline_of, find_form
+from services.outbox import Button
 from services.people import department_hint, find_department
 
 VIEWERS = frozenset({Role.COORDINATOR, Role.LEADER})
@@ -51,17 +51,12 @@ _PERIOD = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
 
 
 def _keyboard(view: FormView) -> InlineKeyboardMarkup | None:
-    if not view.rows:
-        return None
-    return InlineKeyboardMarkup(
+    """The screen's buttons, each form action sent with the submission and its version."""
+    act = ReportAction.ACT
+    return keyboard(
         [
             [
-                InlineKeyboardButton(
-                    b.label,
-                    callback_data=REPORT.encode(
-                        ReportAction.ACT, view.submission_id, view.version, b.action
-                    ),
-                )
+                Button(b.label, REPORT.encode(act, view.submission_id, view.version, b.data))
                 for b in row
             ]
             for row in view.rows
@@ -132,7 +127,7 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
         await reply(update, _text(view), reply_markup=_keyboard(view))
         return
     lines = [f"{escape(menu.department)}需填报的月度报表："]
-    buttons = []
+    buttons: list[list[Button]] = []
     for c in menu.choices:
         optional = "" if c.required else "（选报）"
         progress = f" {c.answered}/{c.questions}题" if c.answered else ""
@@ -142,17 +137,10 @@ async def report(update: Update, context: CustomContext, person: PersonInfo) -> 
         )
         if not menu.fills:
             continue  # a grid worker sees where the reports stand, without buttons to open them
-        buttons.append(
-            [
-                InlineKeyboardButton(
-                    f"{c.title}（{c.period.month}月）",
-                    callback_data=REPORT.encode(ReportAction.OPEN, c.form_key, c.period),
-                )
-            ]
-        )
+        data = REPORT.encode(ReportAction.OPEN, c.form_key, c.period)
+        buttons.append([Button(f"{c.title}（{c.period.month}月）", data)])
     lines.append(escape(menu.note))
-    markup = InlineKeyboardMarkup(buttons) if buttons else None
-    await reply(update, "\n".join(lines), reply_markup=markup)
+    await reply(update, "\n".join(lines), reply_markup=keyboard(buttons))
 
 
 async def _act(

@@ -18,11 +18,11 @@ import logging
 import re
 from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.buttons import Press, add_buttons
+from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes, Trigger, TriggerHandler
 from handlers.guards import (
     MAX_INPUT,
@@ -44,6 +44,7 @@ from services.dialogs import (
     set_dialog,
 )
 from services.errors import Refusal
+from services.outbox import Button
 
 log = logging.getLogger("firegrid.router")
 STALE = "该按钮已失效或无法识别，请按最新消息操作。"
@@ -150,7 +151,7 @@ async def _no_dialog(update: Update, context: CustomContext, person: PersonInfo,
     assert chat is not None
     async with context.rt.transaction() as session:
         waiting = await parked_dialogs(session, person.telegram_user_id, chat.id)
-    rows = []
+    rows: list[list[Button]] = []
     for dialog in waiting:
         what = _unfinished(context, dialog)
         if what is not None:
@@ -158,7 +159,7 @@ async def _no_dialog(update: Update, context: CustomContext, person: PersonInfo,
             rows.append(
                 [_button(f"继续{_title(context, dialog.kind)}", DialogAction.KEEP, dialog.kind)]
             )
-    await reply(update, answer, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    await reply(update, answer, reply_markup=keyboard(rows))
 
 
 async def cancel(update: Update, context: CustomContext) -> None:
@@ -192,8 +193,8 @@ def _unfinished(context: CustomContext, dialog: Dialog) -> str | None:
     return None if detail is None else f"{routes.title}（{detail}）"
 
 
-def _button(label: str, action: DialogAction, *kinds: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=DIALOG.encode(action, *kinds))
+def _button(label: str, action: DialogAction, *kinds: str) -> Button:
+    return Button(label, DIALOG.encode(action, *kinds))
 
 
 async def begin_dialog(
@@ -260,7 +261,7 @@ async def begin_dialog(
                 _button("放弃", DialogAction.DROP, held.kind, kind),
             ],
         ]
-    await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
+    await context.bot.send_message(chat_id, text, reply_markup=keyboard(rows))
     return False
 
 

@@ -13,12 +13,12 @@ import contextlib
 import logging
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler
 
-from handlers.buttons import Press, add_buttons
+from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import guarded, reply, role_refusal
 from handlers.router import add_dialog, add_trigger, begin_dialog
@@ -34,6 +34,7 @@ from services.cases.queries import draft_review, whistle_areas
 from services.cases.views import load_view
 from services.dialogs import Dialog, clear_dialog, get_draft, set_dialog
 from services.errors import Refusal
+from services.flood import whistle_cap_refusal
 from services.outbox import Button
 
 log = logging.getLogger("firegrid.cases")
@@ -45,15 +46,6 @@ COMMANDS = [
 TITLE = "吹哨上报"
 STALE = flow.STALE
 WhistlePress = Press[WhistleAction]
-
-
-def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    """Outbox-style buttons as a PTB keyboard (ids only in the data)."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
-    )
 
 
 async def _say(update: Update, context: CustomContext, text: str, rows: list[list[Button]]) -> None:
@@ -140,8 +132,19 @@ async def _start(update: Update, context: CustomContext, person: PersonInfo) -> 
     await _ask(update, context, person, WhistleDraft())
 
 
+async def _over_cap(context: CustomContext, person: PersonInfo) -> str | None:
+    """The hourly whistle cap (org file `flood:`): the refusal, the coordinators told once."""
+    rt = context.rt
+    async with rt.transaction() as session:
+        return await whistle_cap_refusal(session, rt.org.flood, person, rt.now())
+
+
 async def _begin(update: Update, context: CustomContext, person: PersonInfo) -> None:
     """A new whistle, unless an unfinished conversation should be finished first (asked)."""
+    refusal = await _over_cap(context, person)
+    if refusal is not None:
+        await reply(update, escape(refusal, quote=False))
+        return
     uid = person.telegram_user_id
     first = flow.STEPS[0].key.value
     if await begin_dialog(update, context, person, kind=DIALOG_KIND, chat_id=uid, step=first):
@@ -302,6 +305,11 @@ async def _submit(
     press: WhistlePress,
 ) -> None:
     """提交: the case and the end of the conversation in one transaction (a double tap is stale)."""
+    refusal = await _over_cap(context, person)
+    if refusal is not None:  # the draft stays: 提交 again once the hour has passed
+        await press.answer("未提交：已达每小时上报上限", show_alert=False)
+        await _say(update, context, escape(refusal, quote=False), [])
+        return
     rt = context.rt
     async with rt.transaction() as session:
         view = await lc.submit_whistle(

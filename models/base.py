@@ -1,11 +1,12 @@
-"""Declarative base, naming convention and the UTC datetime column type."""
+"""Declarative base, naming convention, the UTC datetime column type and the state column type."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +42,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def state_column(enum: type[StrEnum], length: int) -> Enum:
+    """A column holding one member of `enum`, stored as its value in a VARCHAR(`length`).
+
+    The stored strings are the enum's values (not its member names), and there is no native
+    enum type and no CHECK constraint, so the schema is the plain string column it was before
+    the enum: no migration. Writing a string that is not a value raises; reading gives members.
+    """
+    return Enum(
+        enum,
+        native_enum=False,
+        values_callable=lambda members: [member.value for member in members],
+        length=length,
+        create_constraint=False,
+        validate_strings=True,
+    )
 
 
 class Base(DeclarativeBase):

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, state_column
 from models.cases import Case, CaseDepartment
+
+
+class BulletinRunStatus(StrEnum):
+    """What became of one month's automatic bulletin."""
+
+    SENT = "sent"  # written to the outbox for the coordinators (and the leading group)
+    MISSED = "missed"  # found later than its grace window: not sent, the coordinators told
 
 
 class BulletinRun(Base):
@@ -20,8 +28,7 @@ class BulletinRun(Base):
     # `2026-12`; unique, so a second tick, a restart or a second process cannot send it again.
     period: Mapped[str] = mapped_column(String(7), unique=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # sent | missed
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[BulletinRunStatus] = mapped_column(state_column(BulletinRunStatus, 12))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recipients: Mapped[int] = mapped_column(default=0)
 

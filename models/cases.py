@@ -2,6 +2,9 @@
 
 Everything the ladder needs to survive a restart is a column: the department's status, its
 ladder step, `next_ping_at`, how often it was escalated. The tick reads only these rows.
+
+The states (CaseStatus of a case, DeptStatus of each department's part) and the transitions
+services/cases/lifecycle.py and tick.py make are drawn in docs/case-lifecycle.mmd.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, state_column
 
 
 class CaseStatus(StrEnum):
@@ -66,6 +69,14 @@ class EventKind(StrEnum):
     CLOSED = "closed"
 
 
+class PhotoSource(StrEnum):
+    """Where a case photo came from."""
+
+    WHISTLE = "whistle"  # sent with the whistle (吹哨)
+    SUPPLEMENT = "supplement"  # 补充到该案件
+    RESOLUTION = "resolution"  # a department's 处置完成
+
+
 class CaseNumberSeq(Base):
     """The last case number given out in a year (one row per year, bumped atomically)."""
 
@@ -97,7 +108,7 @@ class Case(Base):
     urgent: Mapped[bool] = mapped_column(Boolean)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     reporter_chat_id: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[CaseStatus] = mapped_column(state_column(CaseStatus, 16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     verify_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -124,7 +135,7 @@ class CaseDepartment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeptStatus] = mapped_column(state_column(DeptStatus, 16))
     # The org-file ladder this department follows, and its position on it.
     ladder_key: Mapped[str] = mapped_column(String(48))
     # Ladder rounds: 0 on dispatch, +1 each time the ladder restarts (reopen, re-added).
@@ -160,7 +171,7 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[EventKind] = mapped_column(state_column(EventKind, 24))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
@@ -178,8 +189,7 @@ class CasePhoto(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     file_id: Mapped[str] = mapped_column(String(255))
-    # whistle | supplement | resolution
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[PhotoSource] = mapped_column(state_column(PhotoSource, 16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     added_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())

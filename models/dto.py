@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from models.enums import ROLE_LABELS, Role
+from models.enums import ROLE_LABELS, AreaKind, DepartmentKind, Role
 
 
 class DepartmentInfo(BaseModel):
@@ -15,7 +15,7 @@ class DepartmentInfo(BaseModel):
     id: int
     key: str
     name: str
-    kind: str
+    kind: DepartmentKind
 
 
 class AreaInfo(BaseModel):
@@ -24,7 +24,7 @@ class AreaInfo(BaseModel):
     id: int
     key: str
     name: str
-    kind: str
+    kind: AreaKind
 
 
 class PersonInfo(BaseModel):

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, state_column
+from models.enums import AreaKind, DepartmentKind
 
 
 class Department(Base):
@@ -17,7 +18,7 @@ class Department(Base):
     key: Mapped[str] = mapped_column(String(48), unique=True)
     name: Mapped[str] = mapped_column(String(40))
     full_name: Mapped[str | None] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[DepartmentKind] = mapped_column(state_column(DepartmentKind, 24))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     active: Mapped[bool] = mapped_column(default=True)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -29,7 +30,7 @@ class Area(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(48), unique=True)
     name: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[AreaKind] = mapped_column(state_column(AreaKind, 24))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     active: Mapped[bool] = mapped_column(default=True)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -134,6 +134,20 @@ class CategorySpec(Strict):
     urgent_ladder: str = "urgent"
 
 
+class FloodSpec(Strict):
+    """Flood control per person (services/flood.py): what one person may ask of the bot."""
+
+    stranger_answer_minutes: int = Field(
+        default=5, ge=1, le=1440, description="an unregistered person: one answer per this"
+    )
+    updates_per_minute: int = Field(
+        default=30, ge=5, le=1000, description="a registered person's messages and presses"
+    )
+    whistles_per_hour: int = Field(
+        default=10, ge=1, le=1000, description="whistles one grid worker may submit in an hour"
+    )
+
+
 class OrgFile(Strict):
     """The whole org file."""
 
@@ -146,6 +160,7 @@ class OrgFile(Strict):
     forms_file: str | None = None
     calendar: OfficeCalendar = Field(default_factory=lambda: OfficeCalendar({}))
     bulletin: BulletinSpec = Field(default_factory=BulletinSpec)
+    flood: FloodSpec = Field(default_factory=FloodSpec)
 
     @model_validator(mode="after")
     def _references(self) -> Self:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, state_column
+from models.enums import Role
 
 
 class Person(Base):
@@ -17,7 +18,7 @@ class Person(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
     username: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(24))
+    role: Mapped[Role] = mapped_column(state_column(Role, 24))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -41,7 +42,7 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    role: Mapped[str] = mapped_column(String(24))
+    role: Mapped[Role] = mapped_column(state_column(Role, 24))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))

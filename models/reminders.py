@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, state_column
 
 OUTBOX_ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -68,7 +68,9 @@ class ReminderOccurrence(Base):
     period: Mapped[str] = mapped_column(String(16))
     due_on: Mapped[date] = mapped_column(Date)  # local date, after 顺延/提前
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(12), default=OccurrenceStatus.OPEN)
+    status: Mapped[OccurrenceStatus] = mapped_column(
+        state_column(OccurrenceStatus, 12), default=OccurrenceStatus.OPEN
+    )
     held_on: Mapped[date | None] = mapped_column(Date)
     postponed_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
     postpone_count: Mapped[int] = mapped_column(default=0)
@@ -87,10 +89,10 @@ class ReminderSend(Base):
     # scheduled: rule:department:period:lead; postponed: …:post<n>; manual: …:manual:<epoch>
     send_key: Mapped[str] = mapped_column(String(200), unique=True)
     occurrence_id: Mapped[int] = mapped_column(ForeignKey("reminder_occurrences.id"))
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[SendKind] = mapped_column(state_column(SendKind, 12))
     lead: Mapped[str | None] = mapped_column(String(24))
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[SendStatus] = mapped_column(state_column(SendStatus, 12))
     outbox_id: Mapped[int | None] = mapped_column(OUTBOX_ID, ForeignKey("outbox.id"))
     sent_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

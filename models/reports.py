@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, state_column
 
 
 class SubmissionStatus(StrEnum):
@@ -18,6 +18,16 @@ class SubmissionStatus(StrEnum):
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
+
+
+class ReportEventKind(StrEnum):
+    """What happened to a submission (its history, report_events)."""
+
+    STARTED = "started"  # the first member opened the form: the draft row was created
+    SUBMITTED = "submitted"
+    RESUBMITTED = "resubmitted"  # submitted again after a coordinator unlocked it
+    UNLOCKED = "unlocked"  # a coordinator reopened a submitted report for changes
+    LATE_EDIT_REFUSED = "late_edit_refused"  # a change after the deadline, while locked
 
 
 class BoardState(StrEnum):
@@ -61,7 +71,7 @@ class ReportSubmission(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     form_key: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(7), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[SubmissionStatus] = mapped_column(state_column(SubmissionStatus, 16))
     draft: Mapped[dict[str, Any]] = mapped_column(JSON)
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,7 +94,7 @@ class ReportEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("report_submissions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[ReportEventKind] = mapped_column(state_column(ReportEventKind, 24))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(String(200))

@@ -4,6 +4,8 @@ A row is sent by whoever claims it (`pending` -> `sending`, with `FOR UPDATE SKI
 PostgreSQL so workers never wait for each other or take the same row). A chat's rows go out in
 id order: only the oldest active row of a chat is ever due. Each sent part is committed before
 the next one is sent, so a crash repeats at most the one message that was in flight.
+
+Every transition of a row's OutboxStatus is made here; they are drawn in docs/outbox-row.mmd.
 """
 
 from __future__ import annotations
@@ -20,19 +22,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.chats import BoundChat
 from models.org import Department
-from models.outbox import OutboxMessage
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage, OutboxStatus
 from models.people import Person
 from services.outbox import Button, Outgoing, enqueue_to_coordinators, enqueue_to_department
 
-ACTIVE = ("pending", "sending")
+ACTIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 # A person who has not yet opened their private chat with the bot cannot be written to: their
 # rows wait as `held` (keeping their place at the head of that chat) until they send /start.
-HELD = "held"
-QUEUED = (*ACTIVE, HELD)
-NOT_STARTED = "not_started"
-EDIT_KINDS = ("edit_text", "edit_markup")
+QUEUED = (*ACTIVE, OutboxStatus.HELD)
+EDIT_KINDS = (OutboxKind.EDIT_TEXT, OutboxKind.EDIT_MARKUP)
 # Error kinds that say nothing about the message itself: Telegram or the network was unwell.
-TRANSIENT_KINDS = ("timeout", "network", "server_error", "rate_limited", "unexpected")
+TRANSIENT_KINDS = (
+    ErrorKind.TIMEOUT,
+    ErrorKind.NETWORK,
+    ErrorKind.SERVER_ERROR,
+    ErrorKind.RATE_LIMITED,
+    ErrorKind.UNEXPECTED,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ async def due_heads(session: AsyncSession, now: datetime, limit: int = 200) -> l
         select(OutboxMessage.id, OutboxMessage.chat_id)
         .where(
             OutboxMessage.id.in_(oldest),
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before <= now,
         )
         .order_by(OutboxMessage.id)
@@ -82,7 +88,7 @@ async def claim_first(
         select(OutboxMessage)
         .where(
             OutboxMessage.id.in_(list(row_ids)),
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before <= now,
         )
         .order_by(OutboxMessage.id)
@@ -91,7 +97,7 @@ async def claim_first(
     )
     if row is None:
         return None
-    row.status = "sending"
+    row.status = OutboxStatus.SENDING
     row.claimed_by = worker
     row.claimed_at = now
     row.attempts += 1
@@ -103,11 +109,13 @@ async def reclaim(
     session: AsyncSession, *, now: datetime, older_than: timedelta | None = None
 ) -> int:
     """Give rows left `sending` by a dead worker back to the queue (all of them when no age)."""
-    stmt = update(OutboxMessage).where(OutboxMessage.status == "sending")
+    stmt = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
     if older_than is not None:
         stmt = stmt.where(OutboxMessage.claimed_at < now - older_than)
     result = await session.execute(
-        stmt.values(status="pending", claimed_by=None).execution_options(synchronize_session=False)
+        stmt.values(status=OutboxStatus.PENDING, claimed_by=None).execution_options(
+            synchronize_session=False
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -116,7 +124,7 @@ async def _mine(session: AsyncSession, row_id: int, worker: str) -> OutboxMessag
     return await session.scalar(
         select(OutboxMessage).where(
             OutboxMessage.id == row_id,
-            OutboxMessage.status == "sending",
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_by == worker,
         )
     )
@@ -139,7 +147,7 @@ async def record_part(
     row.message_ids = [*(row.message_ids or []), *message_ids]
     row.parts_sent = parts_sent
     if done:
-        row.status = "sent"
+        row.status = OutboxStatus.SENT
         row.sent_at = now  # claimed_by stays: which process sent it
     return True
 
@@ -150,31 +158,31 @@ async def record_retry(
     *,
     worker: str,
     not_before: datetime,
-    kind: str,
+    kind: ErrorKind,
     error: str,
 ) -> bool:
     """A transient failure: back to the queue, not before `not_before`."""
     row = await _mine(session, row_id, worker)
     if row is None:
         return False
-    row.status = "pending"
+    row.status = OutboxStatus.PENDING
     row.claimed_by = None
     row.not_before = not_before
-    row.last_error_kind = kind[:32]
+    row.last_error_kind = kind
     row.last_error = error[:500]
     return True
 
 
 async def record_dead(
-    session: AsyncSession, row_id: int, *, worker: str | None, kind: str, error: str
+    session: AsyncSession, row_id: int, *, worker: str | None, kind: ErrorKind, error: str
 ) -> bool:
     """A permanent failure: never retried."""
     row = await session.get(OutboxMessage, row_id)
     if row is None or (worker is not None and row.claimed_by != worker):
         return False
-    row.status = "dead"
+    row.status = OutboxStatus.DEAD
     row.claimed_by = None
-    row.last_error_kind = kind[:32]
+    row.last_error_kind = kind
     row.last_error = error[:500]
     return True
 
@@ -197,9 +205,9 @@ async def hold_until_started(
     row = await _mine(session, row_id, worker)
     if row is None:
         return False
-    row.status = HELD
+    row.status = OutboxStatus.HELD
     row.claimed_by = None
-    row.last_error_kind = NOT_STARTED
+    row.last_error_kind = ErrorKind.NOT_STARTED
     row.last_error = description[:500]
     return True
 
@@ -212,8 +220,8 @@ async def release_held(session: AsyncSession, *, chat_id: int, now: datetime) ->
     """
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == HELD)
-        .values(status="pending", not_before=now, last_error_kind=None, last_error=None)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.HELD)
+        .values(status=OutboxStatus.PENDING, not_before=now, last_error_kind=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
     if not getattr(result, "rowcount", 0):
@@ -231,9 +239,11 @@ async def release_backoff(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before > now,
-            OutboxMessage.last_error_kind.in_([k for k in TRANSIENT_KINDS if k != "rate_limited"]),
+            OutboxMessage.last_error_kind.in_(
+                [k for k in TRANSIENT_KINDS if k != ErrorKind.RATE_LIMITED]
+            ),
         )
         .values(not_before=now)
         .execution_options(synchronize_session=False)
@@ -278,10 +288,7 @@ def outgoing_of(row: OutboxMessage) -> Outgoing:
         text=row.text,
         kind=row.kind,
         parse_mode=row.parse_mode,
-        buttons=[
-            [Button(b["label"], data=b.get("data"), url=b.get("url")) for b in line]
-            for line in row.buttons or []
-        ],
+        buttons=[[Button.from_json(b) for b in line] for line in row.buttons or []],
         media=list(row.media or []),
         location=(row.location["latitude"], row.location["longitude"]) if row.location else None,
         document=row.document,
@@ -346,11 +353,11 @@ async def chat_unreachable(
     rerouted = dropped = 0
     for row in rows:
         row.claimed_by = None
-        row.last_error_kind = "forbidden"
+        row.last_error_kind = ErrorKind.FORBIDDEN
         row.last_error = description[:500]
         department_id = row.department_id
         if department_id is None or row.kind in EDIT_KINDS:
-            row.status = "dead"
+            row.status = OutboxStatus.DEAD
             dropped += 1
             continue
         await enqueue_to_department(
@@ -360,7 +367,7 @@ async def chat_unreachable(
             now=now,
             dedupe_key=f"reroute:{row.id}",
         )
-        row.status = "rerouted"
+        row.status = OutboxStatus.REROUTED
         rerouted += 1
     return Unreachable(rerouted=rerouted, dropped=dropped, newly_marked=newly_marked)
 
@@ -438,15 +445,15 @@ async def chat_migrated(
     if row is None:
         return False
     description = f"group {old_chat_id} migrated to supergroup {new_chat_id}"
-    if row.last_error_kind == "chat_migrated":
-        row.status = "dead"
+    if row.last_error_kind == ErrorKind.CHAT_MIGRATED:
+        row.status = OutboxStatus.DEAD
         row.claimed_by = None
         row.last_error = f"migrated twice: {description}"
         return False
-    row.status = "pending"
+    row.status = OutboxStatus.PENDING
     row.claimed_by = None
     row.not_before = now
-    row.last_error_kind = "chat_migrated"
+    row.last_error_kind = ErrorKind.CHAT_MIGRATED
     row.last_error = description
     return True
 
@@ -493,7 +500,7 @@ async def delivery_targets(
         target = await session.get(OutboxMessage, row.target_outbox_id)
         if (
             target is not None
-            and target.status == "sent"
+            and target.status == OutboxStatus.SENT
             and target.chat_id == row.chat_id
             and target.message_ids
         ):

@@ -12,18 +12,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.instances import Instance
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
+from services.sql import conflict_insert
 
 
 async def beat(session: AsyncSession, *, name: str, role: str, now: datetime) -> None:
     """This process is alive (the first beat registers it)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Instance).values(name=name, role=role, started_at=now, seen_at=now)
+    stmt = conflict_insert(session, Instance).values(
+        name=name, role=role, started_at=now, seen_at=now
+    )
     await session.execute(
         stmt.on_conflict_do_update(index_elements=["name"], set_={"seen_at": now, "role": role})
     )
@@ -50,11 +50,11 @@ async def reclaim_orphans(session: AsyncSession, *, now: datetime, silent_for: t
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == "sending",
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_at < now - silent_for,
             OutboxMessage.claimed_by.not_in(live),
         )
-        .values(status="pending", claimed_by=None)
+        .values(status=OutboxStatus.PENDING, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Instance).where(Instance.seen_at < now - 10 * silent_for))

@@ -78,7 +78,7 @@ async def create_invite(
     session.add(
         Invitation(
             code=code,
-            role=role.value,
+            role=role,
             department_id=dept.id if dept else None,
             area_id=area.id if area else None,
             created_by=actor.id,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.bulletin_runs import BulletinRun
 from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
 from models.heartbeats import Heartbeat
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from models.reminders import ReminderSend
 from services.clock import ensure_utc
 from services.runtime import Runtime
@@ -90,7 +90,7 @@ async def readiness(rt: Runtime, now: datetime, tick_seconds: float) -> Readines
 async def _oldest_due(session: AsyncSession, now: datetime) -> datetime | None:
     oldest = await session.scalar(
         select(func.min(OutboxMessage.created_at)).where(
-            OutboxMessage.status == "pending", OutboxMessage.not_before <= now
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now
         )
     )
     return ensure_utc(oldest) if oldest is not None else None

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.enums import Role
+from models.enums import DepartmentKind, Role
 from models.org import Area, AreaDepartment, Department
 from models.orgfile import OrgFile
 from models.people import Person
@@ -29,16 +29,16 @@ async def sync_org(session: AsyncSession, org: OrgFile, now: datetime) -> SyncRe
     for spec in org.departments:
         row = depts.get(spec.key)
         if row is None:
-            row = Department(key=spec.key, name=spec.name, kind=spec.kind.value, synced_at=now)
+            row = Department(key=spec.key, name=spec.name, kind=spec.kind, synced_at=now)
             session.add(row)
             depts[spec.key] = row
             added += 1
-        elif row.name != spec.name or row.kind != spec.kind.value or not row.active:
+        elif row.name != spec.name or row.kind != spec.kind or not row.active:
             renamed += 1
         row.name, row.full_name, row.kind, row.active = (
             spec.name,
             spec.full_name,
-            spec.kind.value,
+            spec.kind,
             True,
         )
         row.synced_at = now
@@ -55,7 +55,7 @@ async def sync_org(session: AsyncSession, org: OrgFile, now: datetime) -> SyncRe
     for aspec in org.areas:
         area = areas.get(aspec.key)
         if area is None:
-            area = Area(key=aspec.key, name=aspec.name, kind=aspec.kind.value, synced_at=now)
+            area = Area(key=aspec.key, name=aspec.name, kind=aspec.kind, synced_at=now)
             session.add(area)
             areas[aspec.key] = area
             added += 1
@@ -63,7 +63,7 @@ async def sync_org(session: AsyncSession, org: OrgFile, now: datetime) -> SyncRe
             renamed += 1
         area.name, area.kind, area.active, area.synced_at = (
             aspec.name,
-            aspec.kind.value,
+            aspec.kind,
             True,
             now,
         )
@@ -108,7 +108,7 @@ async def ensure_admins(
     session: AsyncSession, org: OrgFile, user_ids: Iterable[int], now: datetime
 ) -> int:
     """Make every FIREGRID_ADMINS user a coordinator (created if unknown). Returns how many changed."""
-    office_key = next(d.key for d in org.departments if d.kind == "coordinator")
+    office_key = next(d.key for d in org.departments if d.kind == DepartmentKind.COORDINATOR)
     office_id = await session.scalar(select(Department.id).where(Department.key == office_key))
     changed = 0
     for uid in user_ids:
@@ -118,7 +118,7 @@ async def ensure_admins(
                 Person(
                     telegram_user_id=uid,
                     display_name=f"协调员{uid}",
-                    role=Role.COORDINATOR.value,
+                    role=Role.COORDINATOR,
                     department_id=office_id,
                     joined_at=now,
                 )

@@ -7,30 +7,40 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.chats import BoundChat
 from models.enums import DepartmentKind, Role
 from models.org import Department
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.people import Person
+from services.sql import insert_ignore
 
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: callback data (ids only, ≤ 64 bytes) or a URL."""
+    """An inline button: callback data (ids only, ≤ 64 bytes) or a URL.
+
+    The one button of the services: outbox rows store it as JSON, the report form's screens
+    put the form's own action in `data` (the handler wraps it in the REPORT codec), and
+    handlers/buttons.py `keyboard` turns rows of them into a Telegram keyboard.
+    """
 
     label: str
-    data: str | None = None
+    data: str = ""
     url: str | None = None
 
     def as_json(self) -> dict[str, str]:
         if self.url is not None:
             return {"label": self.label, "url": self.url}
-        if self.data is None or len(self.data.encode()) > 64:
+        if not self.data or len(self.data.encode()) > 64:
             raise ValueError(f"callback data must be 1..64 bytes: {self.data!r}")
         return {"label": self.label, "data": self.data}
+
+    @classmethod
+    def from_json(cls, stored: dict[str, str]) -> Button:
+        """The button of an outbox row's JSON (what as_json wrote)."""
+        return cls(stored["label"], data=stored.get("data", ""), url=stored.get("url"))
 
 
 @dataclass
@@ -38,7 +48,7 @@ class Outgoing:
     """One logical message to send; kinds other than text fill media/location/document."""
 
     text: str | None = None
-    kind: str = "text"
+    kind: OutboxKind = OutboxKind.TEXT
     parse_mode: str | None = "HTML"
     buttons: list[list[Button]] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
@@ -80,21 +90,12 @@ async def enqueue(
         "document_name": message.document_name,
         "reply_to_outbox_id": message.reply_to_outbox_id,
         "target_outbox_id": message.target_outbox_id,
-        "status": "pending",
+        "status": OutboxStatus.PENDING,
         "not_before": not_before or now,
         "attempts": 0,
         "created_at": now,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
-    )
-    result = await session.execute(stmt)
-    return result.scalar_one_or_none()
+    return await insert_ignore(session, OutboxMessage, values, ["dedupe_key"])
 
 
 async def department_chat(session: AsyncSession, department_id: int) -> BoundChat | None:
@@ -111,24 +112,23 @@ async def department_chat(session: AsyncSession, department_id: int) -> BoundCha
     )
 
 
-async def coordinator_chat_ids(session: AsyncSession) -> list[int]:
-    """Private chats of every active coordinator."""
+async def _private_chats(session: AsyncSession, role: Role) -> list[int]:
     rows = await session.scalars(
         select(Person.telegram_user_id)
-        .where(Person.role == Role.COORDINATOR, Person.active.is_(True))
+        .where(Person.role == role, Person.active.is_(True))
         .order_by(Person.id)
     )
     return list(rows)
+
+
+async def coordinator_chat_ids(session: AsyncSession) -> list[int]:
+    """Private chats of every active coordinator."""
+    return await _private_chats(session, Role.COORDINATOR)
 
 
 async def leader_chat_ids(session: AsyncSession) -> list[int]:
     """Private chats of every active member of the leading group (领导小组成员)."""
-    rows = await session.scalars(
-        select(Person.telegram_user_id)
-        .where(Person.role == Role.LEADER, Person.active.is_(True))
-        .order_by(Person.id)
-    )
-    return list(rows)
+    return await _private_chats(session, Role.LEADER)
 
 
 async def leading_group_chat(session: AsyncSession) -> BoundChat | None:
@@ -208,7 +208,7 @@ async def enqueue_to_department(
             dedupe_key=dedupe_key,
             not_before=not_before,
         )
-    if message.kind in ("edit_text", "edit_markup"):
+    if message.kind in (OutboxKind.EDIT_TEXT, OutboxKind.EDIT_MARKUP):
         # An edit of a message that never reached the group cannot be forwarded meaningfully.
         return None
     dept = await session.get(Department, department_id)

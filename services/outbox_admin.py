@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.chats import BoundChat
 from models.org import Department
-from models.outbox import OutboxMessage
+from models.outbox import ErrorKind, OutboxMessage, OutboxStatus
 from services.clock import ensure_utc
-from services.delivery import HELD, QUEUED, chat_label
+from services.delivery import QUEUED, chat_label
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class ChatBacklog:
     waiting: int
     oldest_at: datetime
     next_try_at: datetime
-    last_error_kind: str | None
+    last_error_kind: ErrorKind | None
     last_error: str | None
     # The person has not opened the private chat yet: nothing goes until their /start.
     held: bool = False
@@ -34,8 +34,8 @@ class FailedMessage:
     """A message that will not be sent (dead) or went elsewhere (rerouted)."""
 
     chat: str
-    status: str
-    kind: str | None
+    status: OutboxStatus
+    kind: ErrorKind | None
     error: str | None
     at: datetime
 
@@ -51,7 +51,7 @@ class UnreachableGroup:
 
 @dataclass(frozen=True)
 class OutboxReport:
-    counts: dict[str, int]
+    counts: dict[OutboxStatus, int]
     backlog: list[ChatBacklog]
     failed: list[FailedMessage]
     unreachable: list[UnreachableGroup]
@@ -99,12 +99,12 @@ async def outbox_report(
                 next_try_at=head.not_before,
                 last_error_kind=head.last_error_kind,
                 last_error=head.last_error,
-                held=head.status == HELD,
+                held=head.status == OutboxStatus.HELD,
             )
         )
     dead_rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(("dead", "rerouted")))
+        .where(OutboxMessage.status.in_((OutboxStatus.DEAD, OutboxStatus.REROUTED)))
         .order_by(OutboxMessage.id.desc())
         .limit(failed_limit)
     )
@@ -135,7 +135,7 @@ async def outbox_report(
             )
         ).all()
     ]
-    held_chats = select(OutboxMessage.chat_id).where(OutboxMessage.status == HELD)
+    held_chats = select(OutboxMessage.chat_id).where(OutboxMessage.status == OutboxStatus.HELD)
     held = await session.scalar(
         select(func.count())
         .select_from(OutboxMessage)

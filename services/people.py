@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from difflib import get_close_matches
 
@@ -9,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.dto import AreaInfo, DepartmentInfo, PersonInfo
-from models.enums import Role
 from models.org import Area, Department
 from models.people import Person, PersonArea
 from services.errors import Refusal
+
+UNKNOWN_NAME = "（未知）"
 
 
 async def person_by_user(session: AsyncSession, telegram_user_id: int) -> PersonInfo | None:
@@ -21,6 +23,24 @@ async def person_by_user(session: AsyncSession, telegram_user_id: int) -> Person
         select(Person).where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
     )
     return await to_info(session, person) if person is not None else None
+
+
+async def person_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names by person id, in one query (None and unknown ids are left out)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.display_name).where(Person.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())
+
+
+async def person_name(session: AsyncSession, person_id: int | None) -> str:
+    """One person's display name; （未知） for nobody or a row that is gone."""
+    if person_id is None:
+        return UNKNOWN_NAME
+    return (await person_names(session, [person_id])).get(person_id, UNKNOWN_NAME)
 
 
 async def to_info(session: AsyncSession, person: Person) -> PersonInfo:
@@ -35,7 +55,7 @@ async def to_info(session: AsyncSession, person: Person) -> PersonInfo:
         id=person.id,
         telegram_user_id=person.telegram_user_id,
         display_name=person.display_name,
-        role=Role(person.role),
+        role=person.role,
         department=DepartmentInfo.model_validate(dept) if dept else None,
         areas=tuple(AreaInfo.model_validate(a) for a in areas),
     )
@@ -114,3 +134,13 @@ async def list_departments(session: AsyncSession) -> list[DepartmentInfo]:
         select(Department).where(Department.active.is_(True)).order_by(Department.id)
     )
     return [DepartmentInfo.model_validate(r) for r in rows]
+
+
+async def is_registered(session: AsyncSession, telegram_user_id: int) -> bool:
+    """Whether an active person has this Telegram user id (one indexed look-up)."""
+    found = await session.scalar(
+        select(Person.id)
+        .where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
+        .limit(1)
+    )
+    return found is not None

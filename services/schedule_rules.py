@@ -28,6 +28,7 @@ from models.schedule import (
     YearlyDay,
     YearlyWorkday,
 )
+from services.timefmt import WEEKDAYS
 from services.workdays import WorkdayCalendar
 
 # A deadline without a clock time is reminded at this time of day.
@@ -54,8 +55,6 @@ ACCEPTED_LEADS_ZH = (
 ACCEPTED_LEADS_EN = (
     "accepted lead times: 当天 (on the day), N个工作日 (workdays), N天 (days), N小时 (hours)"
 )
-
-_WEEKDAYS = "一二三四五六日"
 
 
 class ScheduleParseError(ValueError):
@@ -200,7 +199,7 @@ def _date_part(body: str) -> dict[str, object] | None:
     if m := _WEEKLY_DAY.fullmatch(body):
         token = m.group(1)
         weekday = (
-            int(token) - 1 if token.isdigit() else (6 if token == "天" else _WEEKDAYS.index(token))
+            int(token) - 1 if token.isdigit() else (6 if token == "天" else WEEKDAYS.index(token))
         )
         return {"kind": "weekly_day", "weekday": weekday}
     if m := _YEARLY_WORKDAY.fullmatch(body):
@@ -362,7 +361,7 @@ def describe_schedule(spec: ScheduleSpec) -> str:
     elif isinstance(spec, MonthlyDay):
         head = f"每月{spec.day}日"
     elif isinstance(spec, WeeklyDay):
-        head = f"每周{_WEEKDAYS[spec.weekday]}"
+        head = f"每周{WEEKDAYS[spec.weekday]}"
     elif isinstance(spec, WeeklyWorkday):
         head = f"每周{_ordinal_zh(spec.n)}工作日"
     elif isinstance(spec, YearlyWorkday):

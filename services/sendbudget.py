@@ -42,15 +42,17 @@ def leaked(level: float, at: float, rate: float, now: float) -> float:
 
 
 def wait_for(level: float, limit: Limit, count: float) -> float:
-    """Seconds until `count` more messages fit a bucket at `level` (0: they fit now)."""
-    excess = level + count - limit.capacity
+    """Seconds until `count` more messages fit a bucket at `level` (0: they fit now); a weight
+    above the capacity fits once the bucket is empty."""
+    excess = level + min(count, limit.capacity) - limit.capacity
     return excess / limit.rate if excess > EPSILON else 0.0
 
 
 # One statement, so the rows are locked for microseconds, not for several round trips: lock
 # the named buckets in key order (no deadlock between processes), leak each to `t` (never
 # before its own `at`, so a clock read before a lock wait cannot move a bucket backwards), and
-# add `count` to all of them only when every one has room. Returns how many buckets exist, the
+# add `count` to all of them only when every one has room (a weight above a bucket's capacity
+# has room once it is empty, and is then charged in full, as in bot/ratelimit.py). Returns how many buckets exist, the
 # wait, and how many were taken.
 RESERVE = text(
     """
@@ -73,7 +75,7 @@ lv AS (
 ),
 verdict AS (
     SELECT count(*) AS found,
-           coalesce(max((lvl + :count - capacity) / rate), 0.0) AS wait
+           coalesce(max((lvl + least(CAST(:count AS float8), capacity) - capacity) / rate), 0.0) AS wait
     FROM lv
 ),
 taken AS (

@@ -1,4 +1,10 @@
-"""Split long Telegram HTML into messages: at paragraphs, never inside a tag or an entity.
+"""Telegram HTML text: escaping office and user text, packing lines into messages, and
+splitting a long text into messages.
+
+`esc` is how the services escape text for HTML parse mode (quotes need no escaping outside
+attributes). `pack` joins whole lines or blocks into as few messages as fit a limit the caller
+picks below Telegram's (a lone piece over it is left for the courier's `split_text`).
+`split_text` cuts at paragraphs, never inside a tag or an entity.
 
 Telegram counts the text after entity parsing (tags removed, `&lt;` one character), at most
 4096 per message and 1024 per caption. We count UTF-16 code units (never fewer than
@@ -9,7 +15,9 @@ the end of one part and reopened at the start of the next, so every part is vali
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_TEXT = 4096
@@ -18,6 +26,29 @@ MAX_CAPTION = 1024
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});|.", re.S)
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _SENTENCE_END = frozenset("。！？；!?;…")
+
+
+def esc(text: str) -> str:
+    """Text as HTML body text: `<`, `>` and `&` escaped."""
+    return html_lib.escape(text, quote=False)
+
+
+def pack(pieces: Iterable[str], limit: int, *, sep: str = "\n") -> list[str]:
+    """The pieces joined with `sep` into as few messages as keep each within `limit` characters,
+    in order; a piece is never cut."""
+    messages: list[str] = []
+    current: str | None = None
+    for piece in pieces:
+        if current is None:
+            current = piece
+        elif len(current) + len(sep) + len(piece) > limit:
+            messages.append(current)
+            current = piece
+        else:
+            current += sep + piece
+    if current is not None:
+        messages.append(current)
+    return messages
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,3 @@ def fmt_duration(delta: timedelta) -> str:
     if mins and not days:
         parts.append(f"{mins}分")
     return "".join(parts) or f"{days}天"
-
-
-def fmt_period(year: int, month: int) -> str:
-    return f"{year}年{month}月"

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.updates import ProcessedUpdate
 from services.runtime import Runtime
+from services.sql import insert_ignore
 
 KEEP = timedelta(days=3)
 # Ids handled by this process that are remembered in memory before the floor moves up.
@@ -51,12 +51,9 @@ async def was_processed(session: AsyncSession, update_id: int) -> bool:
 
 async def mark_processed(session: AsyncSession, update_id: int, now: datetime) -> None:
     """Record the update as handled (twice is harmless)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
+    values = {"update_id": update_id, "processed_at": now}
+    await insert_ignore(
+        session, ProcessedUpdate, values, ["update_id"], returning=ProcessedUpdate.update_id
     )
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from bot.settings import DEFAULT_ORG
 from models.bulletin import Bulletin
-from models.cases import Case, CaseDepartment
+from models.cases import Case, CaseDepartment, CaseStatus
 from models.org import Department
 from models.period import MonthPeriod
-from models.reports import ReportSubmission
+from models.reports import ReportSubmission, SubmissionStatus
 from services.bulletin.figures import compute_bulletin
 from services.clock import FakeClock
 from sim.script import ADMIN, SH, Office, run_month, sh
@@ -33,7 +33,7 @@ from sim.transcript import chat_title, render_all
 class DemoResult:
     """What the month produced, read back from the database and the simulated chats."""
 
-    cases: dict[str, str] = field(default_factory=dict)  # number -> status
+    cases: dict[str, CaseStatus] = field(default_factory=dict)  # number -> status
     escalations: dict[str, int] = field(default_factory=dict)  # department key -> count
     submissions: dict[tuple[str, str], bool] = field(default_factory=dict)  # (dept, form) -> late
     files: dict[str, Path] = field(default_factory=dict)  # kind -> written file
@@ -44,7 +44,7 @@ async def _read_back(sim: Simulation) -> DemoResult:
     result = DemoResult()
     async with sim.rt.transaction() as s:
         for number, status in (await s.execute(select(Case.number, Case.status))).all():
-            result.cases[number] = str(status)
+            result.cases[number] = status
         rows = await s.execute(
             select(Department.key, func.sum(CaseDepartment.escalations))
             .join(CaseDepartment, CaseDepartment.department_id == Department.id)
@@ -54,7 +54,7 @@ async def _read_back(sim: Simulation) -> DemoResult:
         subs = await s.execute(
             select(Department.key, ReportSubmission.form_key, ReportSubmission.late)
             .join(Department, Department.id == ReportSubmission.department_id)
-            .where(ReportSubmission.status == "submitted")
+            .where(ReportSubmission.status == SubmissionStatus.SUBMITTED)
         )
         result.submissions = {(key, form): bool(late) for key, form, late in subs.all()}
         result.bulletin = await compute_bulletin(

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from bot.db import make_engine, make_sessions
 from faketg import FakeTelegram
 from models.instances import Instance
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from services.clock import SystemClock
 from services.outbox import Outgoing, enqueue
 from sim.simulation import FAKE_TOKEN
@@ -164,7 +164,7 @@ async def in_flight(database_url: str, pid: int) -> list[int]:
         async with engine.connect() as conn:
             rows = await conn.execute(
                 select(OutboxMessage.id, OutboxMessage.claimed_by).where(
-                    OutboxMessage.status == "sending"
+                    OutboxMessage.status == OutboxStatus.SENDING
                 )
             )
             return [row_id for row_id, worker in rows if worker and pid_of(worker) == pid]
@@ -188,7 +188,9 @@ async def outcome(database_url: str) -> tuple[Counter[str], Counter[int]]:
             senders = Counter(
                 pid_of(worker)
                 for worker in await conn.scalars(
-                    select(OutboxMessage.claimed_by).where(OutboxMessage.status == "sent")
+                    select(OutboxMessage.claimed_by).where(
+                        OutboxMessage.status == OutboxStatus.SENT
+                    )
                 )
                 if worker
             )
@@ -268,7 +270,7 @@ async def broadcast(
         if count >= total and now - last_check > 0.3:
             last_check = now
             statuses, _ = await outcome(fleet.database_url)
-            if not statuses.get("pending") and not statuses.get("sending"):
+            if not statuses.get(OutboxStatus.PENDING) and not statuses.get(OutboxStatus.SENDING):
                 break
         if now > deadline:
             raise TimeoutError(f"{count} of {total} arrived: {fleet.logs()}")

@@ -6,20 +6,28 @@ as production; only Telegram and time are simulated.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from telegram import Update
 from telegram.ext import Application
 
 from bot.app import BuildOptions, build_application, startup, tick_once
+from bot.ratelimit import FakePacing
 from bot.roles import Role
 from bot.settings import DEFAULT_ORG, load_settings
 from faketg import FakeRequest, FakeTelegram
+from models.orgfile import FloodSpec
 from services.clock import FakeClock
+from services.flood import FloodGate
 from services.runtime import Runtime
 
 FAKE_TOKEN = "123456789:AAFakeTokenForTheSimulatedTelegram0"
+# For scripts that fill whole report forms in one frozen minute: no person types 30 answers a
+# minute, a script does; strangers and the whistle cap keep the org file's defaults.
+FAST_HANDS = FloodSpec(updates_per_minute=1000)
 
 
 class Simulation:
@@ -34,6 +42,8 @@ class Simulation:
         admins: Iterable[int] = (1001,),
         org_path: Path = DEFAULT_ORG,
         migrate: bool = False,
+        pacing: FakePacing | None = None,
+        flood: FloodSpec | None = None,
     ) -> None:
         self.database_url = database_url
         self.clock = clock
@@ -42,6 +52,12 @@ class Simulation:
         self.admins = tuple(admins)
         self.org_path = org_path
         self.migrate = migrate
+        # With a FakePacing, replies and deliveries are paced to Telegram's limits in virtual
+        # time (as in production); without one, nothing is paced.
+        self.pacing = pacing
+        # Per-person budgets other than the org file's (services/flood.py): scripted people
+        # act in frozen virtual time, faster than anyone could type (see FAST_HANDS).
+        self.flood = flood
         self._app: Application | None = None
 
     @property
@@ -78,12 +94,15 @@ class Simulation:
                 request=FakeRequest(self.tg),
                 updates_request=FakeRequest(self.tg),
                 clock=self.clock,
-                rate_limiter=False,
+                rate_limiter=self.pacing is not None,
+                pacing=self.pacing,
                 scheduler=False,
                 migrate=self.migrate,
                 role=role,
             ),
         )
+        if self.flood is not None:
+            app.bot_data.flood = FloodGate(self.flood)
         await app.initialize()
         await startup(app)
         return app
@@ -99,6 +118,21 @@ class Simulation:
         """Throw the Application away and build a new one on the same database."""
         await self.stop()
         return await self.start()
+
+    async def deliver_concurrently(self) -> None:
+        """Hand every update waiting for getUpdates to the Application as polling would:
+        each as a task through the update processor (bot/lanes.py), in the order Telegram
+        queued them; returns when all are handled. Actors act without waiting while the fake
+        Telegram is detached (`tg.detach()`), so a test can queue a flood first."""
+        app = self.app
+        updates = self.tg.pending_updates()
+        self.tg.drop_pending_updates()
+        tasks = []
+        for raw in updates:
+            update = Update.de_json(raw, app.bot)
+            work = app.update_processor.process_update(update, app.process_update(update))
+            tasks.append(asyncio.create_task(work))
+        await asyncio.gather(*tasks)
 
     async def tick(self) -> None:
         """One scheduler tick at the current fake time: due work, then delivery."""

@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_engine
 from services.clock import FakeClock
 from tests.support import databases
+
+# No timed assertions in tests (speed is measured in bench/): Hypothesis' default 200 ms
+# deadline per example fails a correct property on a busy machine (it did, on a 2-core machine
+# running two suites at once). Tests that set their own settings inherit this.
+settings.register_profile("firegrid", deadline=None)
+settings.load_profile("firegrid")
 
 
 @pytest.fixture(scope="session")

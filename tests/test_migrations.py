@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models.all_tables  # noqa: F401
+from bot.db import make_sessions
 from models.base import Base
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 
 def _diff(connection):  # runs synchronously inside run_sync
-    context = MigrationContext.configure(connection, opts={"compare_type": False})
+    # Types compared too: a state column (an enum in Python) is the VARCHAR it always was.
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
     return compare_metadata(context, Base.metadata)
 
 
@@ -53,3 +63,34 @@ async def test_a_current_schema_is_recognised_and_a_new_one_is_not(db_url: str, 
         assert await schema_revisions(empty) == set()
     finally:
         await empty.dispose()
+
+
+async def test_a_state_is_stored_as_its_value_and_read_back_as_its_member(engine: AsyncEngine):
+    sessions = make_sessions(engine)
+    async with sessions() as s, s.begin():
+        s.add(
+            OutboxMessage(
+                chat_id=1,
+                kind=OutboxKind.EDIT_MARKUP,
+                status=OutboxStatus.HELD,
+                not_before=NOW,
+                created_at=NOW,
+            )
+        )
+    async with engine.connect() as conn:
+        stored = (await conn.execute(text("SELECT kind, status FROM outbox"))).one()
+    assert (type(stored[0]), tuple(stored)) == (str, ("edit_markup", "held"))
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE outbox SET status = 'sent'"))
+    async with sessions() as s:
+        row = await s.scalar(select(OutboxMessage))
+    assert row is not None
+    assert (row.kind, row.status) == (OutboxKind.EDIT_MARKUP, OutboxStatus.SENT)
+    assert type(row.status) is OutboxStatus
+
+
+async def test_a_string_that_names_no_state_is_refused(engine: AsyncEngine):
+    sessions = make_sessions(engine)
+    with pytest.raises(StatementError, match="queued"):
+        async with sessions() as s, s.begin():
+            s.add(OutboxMessage(chat_id=1, status="queued", not_before=NOW, created_at=NOW))

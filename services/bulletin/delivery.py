@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.bulletin import BulletinSpec
-from models.bulletin_runs import BulletinRun
+from models.bulletin_runs import BulletinRun, BulletinRunStatus
+from models.outbox import OutboxKind
 from models.period import MonthPeriod
 from services.bulletin.figures import bot_epoch, compute_bulletin
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
+from services.sql import insert_ignore
+from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
@@ -57,7 +59,11 @@ async def enqueue_files(
         (
             name.rsplit(".", 1)[-1],
             Outgoing(
-                kind="document", document=data, document_name=name, text=caption, parse_mode=None
+                kind=OutboxKind.DOCUMENT,
+                document=data,
+                document_name=name,
+                text=caption,
+                parse_mode=None,
             ),
         )
         for name, data, caption in files.documents()
@@ -76,24 +82,26 @@ async def enqueue_files(
 
 
 async def _claim(
-    session: AsyncSession, period: MonthPeriod, due: datetime, status: str, now: datetime
+    session: AsyncSession,
+    period: MonthPeriod,
+    due: datetime,
+    status: BulletinRunStatus,
+    now: datetime,
 ) -> int | None:
     """Insert the month's occurrence row; None when it already exists (sent or missed)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(BulletinRun)
-        .values(period=period.key, due_at=due, status=status, recorded_at=now, recipients=0)
-        .on_conflict_do_nothing(index_elements=["period"])
-        .returning(BulletinRun.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    values = {
+        "period": period.key,
+        "due_at": due,
+        "status": status,
+        "recorded_at": now,
+        "recipients": 0,
+    }
+    return await insert_ignore(session, BulletinRun, values, ["period"])
 
 
 def _missed_text(period: MonthPeriod, due: datetime, tz: ZoneInfo) -> str:
-    local = due.astimezone(tz)
     return (
-        f"{period.label}通报原定于{local.month}月{local.day}日 {local:%H:%M}自动发送，"
+        f"{period.label}通报原定于{fmt_datetime(due, tz)}自动发送，"
         f"因系统停机未能按时发送，现已超过补发时限。如需查看，请发送 /digest {period.key}。"
     )
 
@@ -123,7 +131,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             continue
         if now - due > timedelta(hours=spec.catch_up_hours):
             async with rt.transaction() as session:
-                if await _claim(session, period, due, "missed", now) is not None:
+                if await _claim(session, period, due, BulletinRunStatus.MISSED, now) is not None:
                     await enqueue_to_coordinators(
                         session,
                         Outgoing(text=_missed_text(period, due, rt.tz)),
@@ -136,7 +144,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
         # Figures and files first (reads and CPU), then one short write transaction.
         files = await build_files(rt, period, now)
         async with rt.transaction() as session:
-            run_id = await _claim(session, period, due, "sent", now)
+            run_id = await _claim(session, period, due, BulletinRunStatus.SENT, now)
             if run_id is None:
                 continue
             recipients = await enqueue_files(

@@ -52,6 +52,7 @@ from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
 from services.forms.answers import format_answer
 from services.forms.deadlines import ReportConfig, deadline_of
+from services.sql import dialect_name
 from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
 
@@ -111,10 +112,6 @@ def minutes_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any
     if dialect == "postgresql":
         return extract("epoch", later - earlier) / 60.0
     return (func.julianday(later) - func.julianday(earlier)) * 1440.0
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 async def quantiles(
@@ -277,7 +274,7 @@ async def case_figures(
     details: bool,
 ) -> CaseFigures:
     """Hazard tallies, per-department response and the headline's case figures for a window."""
-    dialect = _dialect(session)
+    dialect = dialect_name(session)
     closed = case((_closed_by(w.as_of), 1), else_=0)
     overdue = case((_overdue(w, spec), 1), else_=0)
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from models.case_dto import CaseView, DeptLine, EventLine, OpenCaseLine
 from models.cases import CaseStatus, DeptStatus, EventKind
 from services.buttons import CASE, CaseAction
-from services.outbox import Button
+from services.outbox import Button, Outgoing
 from services.timefmt import fmt_datetime, fmt_duration
 
 STATUS_LABELS: dict[CaseStatus, str] = {
@@ -156,8 +156,9 @@ def triage_buttons(view: CaseView, candidates: list[tuple[int, str]]) -> list[li
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
-def verify_request_text(view: CaseView, tz: ZoneInfo, *, audience: str = "reporter") -> str:
-    """Ask to verify: the reporter, or the coordinators (`overdue`, or `no_reporter`)."""
+def verify_request(view: CaseView, tz: ZoneInfo, *, audience: str = "reporter") -> Outgoing:
+    """Ask to verify, with the two buttons: the reporter, or the coordinators (`overdue`, or
+    `no_reporter`)."""
     what = f"{view.number}（{escape(view.category_name)} · {place(view, pin_note=False)}）"
     if audience == "overdue":
         head = (
@@ -174,16 +175,11 @@ def verify_request_text(view: CaseView, tz: ZoneInfo, *, audience: str = "report
         who = f"{escape(d.resolved_by)} " if d.resolved_by else ""
         lines.append(f"{escape(d.name)}：{escape(d.note or '（无说明）')}（{who}{when}）")
     lines.append("请到现场核查隐患是否已消除，并点击下方按钮。")
-    return "\n".join(lines)
-
-
-def verify_buttons(view: CaseView) -> list[list[Button]]:
-    return [
-        [
-            Button("已消除", CASE.encode(CaseAction.VERIFIED, view.id)),
-            Button("未消除", CASE.encode(CaseAction.NOT_ELIMINATED, view.id)),
-        ]
+    buttons = [
+        Button("已消除", CASE.encode(CaseAction.VERIFIED, view.id)),
+        Button("未消除", CASE.encode(CaseAction.NOT_ELIMINATED, view.id)),
     ]
+    return Outgoing(text="\n".join(lines), buttons=[buttons])
 
 
 def closed_notice(view: CaseView, *, by_reporter: bool) -> str:

@@ -26,11 +26,12 @@ from models.cases import (
     CaseStatus,
     DeptStatus,
     EventKind,
+    PhotoSource,
 )
 from models.dto import DepartmentInfo, PersonInfo
 from models.enums import Role
 from models.org import Area, Department
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.people import Person
 from services.cases import cards
 from services.cases.draft import MAX_DESCRIPTION, MAX_PHOTOS, WhistleDraft
@@ -70,7 +71,7 @@ async def record_event(
     session.add(
         CaseEvent(
             case_id=case_id,
-            kind=kind.value,
+            kind=kind,
             at=now,
             actor_id=actor_id,
             department_id=department_id,
@@ -203,8 +204,8 @@ def _media(view_photos: Sequence[str]) -> Outgoing | None:
     if not view_photos:
         return None
     if len(view_photos) == 1:
-        return Outgoing(kind="photo", media=[view_photos[0]], parse_mode=None)
-    return Outgoing(kind="media_group", media=list(view_photos), parse_mode=None)
+        return Outgoing(kind=OutboxKind.PHOTO, media=[view_photos[0]], parse_mode=None)
+    return Outgoing(kind=OutboxKind.MEDIA_GROUP, media=list(view_photos), parse_mode=None)
 
 
 # -- dispatch and cards -------------------------------------------------------------------------
@@ -231,7 +232,7 @@ async def _send_card(
         await enqueue_to_department(
             session,
             Outgoing(
-                kind="location",
+                kind=OutboxKind.LOCATION,
                 location=(view.latitude, view.longitude),
                 parse_mode=None,
                 reply_to_outbox_id=card_id,
@@ -257,7 +258,7 @@ async def refresh_cards(session: AsyncSession, env: CaseEnv, case: Case, now: da
         await enqueue(
             session,
             Outgoing(
-                kind="edit_text",
+                kind=OutboxKind.EDIT_TEXT,
                 text=text,
                 buttons=cards.card_buttons(view, row.department_id),
                 target_outbox_id=card.id,
@@ -274,8 +275,8 @@ async def refresh_cards(session: AsyncSession, env: CaseEnv, case: Case, now: da
 async def _settle(session: AsyncSession, env: CaseEnv, case: Case, now: datetime) -> CaseView:
     """Derive the case status after a change, ask for verification on entering it, edit cards."""
     rows = await _rows(session, case.id)
-    before = CaseStatus(case.status)
-    after = derive_status(before, [DeptStatus(r.status) for r in rows])
+    before = case.status
+    after = derive_status(before, [r.status for r in rows])
     case.status = after
     case.updated_at = now
     if after != CaseStatus.TRIAGE and case.dispatched_at is None:
@@ -304,7 +305,7 @@ async def _ask_verification(
             select(CasePhoto.file_id)
             .where(
                 CasePhoto.case_id == case.id,
-                CasePhoto.source == "resolution",
+                CasePhoto.source == PhotoSource.RESOLUTION,
                 CasePhoto.added_at >= (since or case.created_at),
             )
             .order_by(CasePhoto.id)
@@ -317,10 +318,7 @@ async def _ask_verification(
         case.verify_escalated_at = now
         await enqueue_to_coordinators(
             session,
-            Outgoing(
-                text=cards.verify_request_text(view, env.tz, audience="no_reporter"),
-                buttons=cards.verify_buttons(view),
-            ),
+            cards.verify_request(view, env.tz, audience="no_reporter"),
             now=now,
             dedupe_key=key,
         )
@@ -330,7 +328,7 @@ async def _ask_verification(
         await enqueue(session, media, chat_id=case.reporter_chat_id, now=now)
     await enqueue(
         session,
-        Outgoing(text=cards.verify_request_text(view, env.tz), buttons=cards.verify_buttons(view)),
+        cards.verify_request(view, env.tz),
         chat_id=case.reporter_chat_id,
         now=now,
         dedupe_key=key,
@@ -465,7 +463,11 @@ async def submit_whistle(
     for file_id in draft.photos[:MAX_PHOTOS]:
         session.add(
             CasePhoto(
-                case_id=case.id, file_id=file_id, source="whistle", added_by=actor.id, added_at=now
+                case_id=case.id,
+                file_id=file_id,
+                source=PhotoSource.WHISTLE,
+                added_by=actor.id,
+                added_at=now,
             )
         )
     await record_event(
@@ -534,7 +536,7 @@ async def supplement_case(
             CasePhoto(
                 case_id=case.id,
                 file_id=file_id,
-                source="supplement",
+                source=PhotoSource.SUPPLEMENT,
                 added_by=actor.id,
                 added_at=now,
             )
@@ -687,7 +689,7 @@ async def resolve(
             CasePhoto(
                 case_id=case.id,
                 file_id=file_id,
-                source="resolution",
+                source=PhotoSource.RESOLUTION,
                 department_id=dept.id,
                 added_by=actor.id,
                 added_at=now,
@@ -860,7 +862,7 @@ async def _farewell(
         await enqueue(
             session,
             Outgoing(
-                kind="edit_text",
+                kind=OutboxKind.EDIT_TEXT,
                 text=cards.removed_card_text(view, name, env.tz),
                 target_outbox_id=card.id,
             ),

@@ -8,10 +8,10 @@ gap-free in the usual case.
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cases import CaseNumberSeq
+from services.sql import conflict_insert
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:
@@ -20,10 +20,8 @@ def format_number(prefix: str, year: int, seq: int) -> str:
 
 async def next_case_number(session: AsyncSession, *, prefix: str, year: int) -> tuple[int, str]:
     """Take the next number of `year`; returns (sequence, formatted number)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(CaseNumberSeq)
+        conflict_insert(session, CaseNumberSeq)
         .values(year=year, last=1)
         .on_conflict_do_update(index_elements=["year"], set_={"last": CaseNumberSeq.last + 1})
         .returning(CaseNumberSeq.last)

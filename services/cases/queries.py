@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case_dto import CaseView, EventLine, OpenCaseLine
-from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
+from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus
 from models.dto import AreaInfo, DepartmentInfo, PersonInfo
 from models.enums import DepartmentKind, Role
 from models.org import Area, Department
@@ -67,7 +67,7 @@ async def case_timeline(
     ).tuples()
     events = [
         EventLine(
-            kind=EventKind(e.kind),
+            kind=e.kind,
             at=e.at,
             actor=actor_name,
             department=dept_name,
@@ -88,7 +88,7 @@ async def _line(
         category_name=c.category_name,
         area_label=await area_label(session, c.area_id),
         urgent=c.urgent,
-        status=CaseStatus(c.status),
+        status=c.status,
         dept_status=dept_status,
         created_at=c.created_at,
         since=since,
@@ -126,8 +126,7 @@ async def open_for_department(
         )
     ).tuples()
     return [
-        await _line(session, c, since=cd.dispatched_at, dept_status=DeptStatus(cd.status))
-        for cd, c in rows
+        await _line(session, c, since=cd.dispatched_at, dept_status=cd.status) for cd, c in rows
     ]
 
 

@@ -12,7 +12,7 @@ from models.orgfile import OrgFile
 from services.org_sync import responsible_keys
 
 # Departments that never take a case themselves: they triage and are escalated to.
-NOT_DISPATCHABLE = frozenset({DepartmentKind.COORDINATOR.value, DepartmentKind.LEADING_GROUP.value})
+NOT_DISPATCHABLE = frozenset({DepartmentKind.COORDINATOR, DepartmentKind.LEADING_GROUP})
 
 
 def route_keys(org: OrgFile, category_key: str, area_key: str) -> list[str]:

@@ -164,10 +164,7 @@ async def chase_verification(
     view = await view_of(session, case)
     await enqueue_to_coordinators(
         session,
-        Outgoing(
-            text=cards.verify_request_text(view, env.tz, audience="overdue"),
-            buttons=cards.verify_buttons(view),
-        ),
+        cards.verify_request(view, env.tz, audience="overdue"),
         now=now,
         dedupe_key=f"case:vover:{case.id}:{case.reopen_count}",
     )

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case_dto import CaseView, DeptLine
-from models.cases import Case, CaseDepartment, CasePhoto, CaseStatus, DeptStatus
-from models.enums import ROLE_LABELS, Role
+from models.cases import Case, CaseDepartment, CasePhoto, PhotoSource
+from models.enums import ROLE_LABELS
 from models.org import Area, Department
 from models.people import Person
 from services.errors import Refusal
+from services.people import person_names
 
 _NUMBER = re.compile(r"^\s*([A-Za-z]{1,6})-(\d{4})-(\d{1,6})\s*$")
 
@@ -27,13 +28,6 @@ async def area_label(session: AsyncSession, area_id: int) -> str:
         if parent is not None:
             return f"{parent.name} · {area.name}"
     return area.name
-
-
-async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids)))
-    return {pid: name for pid, name in rows.tuples()}
 
 
 async def load_view(session: AsyncSession, case_id: int) -> CaseView:
@@ -55,11 +49,9 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         )
     ).tuples()
     pairs = list(rows)
-    people = await _names(
+    people = await person_names(
         session,
-        {case.reporter_id}
-        | {cd.acked_by for cd, _ in pairs if cd.acked_by}
-        | {cd.resolved_by for cd, _ in pairs if cd.resolved_by},
+        [case.reporter_id, *(cd.acked_by for cd, _ in pairs), *(cd.resolved_by for cd, _ in pairs)],
     )
     reporter = await session.get(Person, case.reporter_id)
     unit = None
@@ -69,7 +61,7 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         )
     photos = await session.scalars(
         select(CasePhoto.file_id)
-        .where(CasePhoto.case_id == case.id, CasePhoto.source == "whistle")
+        .where(CasePhoto.case_id == case.id, CasePhoto.source == PhotoSource.WHISTLE)
         .order_by(CasePhoto.id)
     )
     return CaseView(
@@ -86,10 +78,10 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
         urgent=case.urgent,
         reporter_id=case.reporter_id,
         reporter_name=people.get(case.reporter_id, "未知"),
-        reporter_role=ROLE_LABELS[Role(reporter.role)] if reporter else "",
+        reporter_role=ROLE_LABELS[reporter.role] if reporter else "",
         reporter_unit=unit,
         reporter_chat_id=case.reporter_chat_id,
-        status=CaseStatus(case.status),
+        status=case.status,
         created_at=case.created_at,
         dispatched_at=case.dispatched_at,
         verify_asked_at=case.verify_asked_at,
@@ -102,7 +94,7 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
                 department_id=dept.id,
                 key=dept.key,
                 name=dept.name,
-                status=DeptStatus(cd.status),
+                status=cd.status,
                 dispatched_at=cd.dispatched_at,
                 ladder_started_at=cd.ladder_started_at,
                 acked_at=cd.acked_at,

@@ -25,8 +25,8 @@ from models.forms import (
     YesNoQuestion,
 )
 from models.period import MonthPeriod
+from services.timefmt import fmt_date
 
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SKIPPED_TEXT = "（未填写）"
 YES, NO = "是", "否"
 
@@ -195,7 +195,7 @@ def _date(question: DateQuestion, raw: RawAnswer, period: MonthPeriod, today: da
     if day not in period:
         return Err(f"日期须在{period.label}内。")
     if day > today and not question.allow_future:
-        return Err(f"日期不能晚于今天（{format_date(today)}）。")
+        return Err(f"日期不能晚于今天（{fmt_date(today)}）。")
     return Ok(day.isoformat())
 
 
@@ -288,11 +288,6 @@ def _photos(question: PhotosQuestion, raw: RawAnswer) -> ParseResult:
     return Ok(ids)
 
 
-def format_date(day: date) -> str:
-    """2026年11月5日（周四）."""
-    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
-
-
 def format_answer(question: AnyQuestion, value: Any) -> str:
     """An answer in Chinese for the review card and the bulletin (plain text, not escaped)."""
     if value is None:
@@ -302,7 +297,7 @@ def format_answer(question: AnyQuestion, value: Any) -> str:
     if isinstance(question, YesNoQuestion):
         return YES if value else NO
     if isinstance(question, DateQuestion):
-        return format_date(date.fromisoformat(value))
+        return fmt_date(date.fromisoformat(value))
     if isinstance(question, MultiChoiceQuestion):
         return "、".join(value)
     if isinstance(question, PhotosQuestion):

@@ -9,7 +9,7 @@ from models.org import Department
 from models.period import MonthPeriod
 from models.reports import ReportSubmission, SubmissionInfo, SubmissionStatus
 from services.forms.deadlines import ReportConfig
-from services.forms.submissions import person_name
+from services.people import person_name
 
 
 async def submissions_of(

@@ -25,12 +25,13 @@ from models.period import MonthPeriod
 from models.reports import ReportChaseMark, ReportSubmission, SubmissionStatus
 from models.schedule import LeadTime, Occurrence
 from services.forms.deadlines import ReportConfig, config_of, deadline_of, due_date
-from services.forms.submissions import departments_filling, esc, open_button
+from services.forms.submissions import departments_filling, open_button
 from services.outbox import Outgoing, enqueue_to_coordinators, enqueue_to_department
 from services.reminders import engine
 from services.reminders.engine import Decision, Due, Slot
-from services.reminders.ledger import insert_ignore
 from services.runtime import Runtime
+from services.sql import insert_ignore
+from services.textsplit import esc
 from services.timefmt import fmt_date
 
 LATE_LIST_WINDOW = timedelta(days=3)

@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.dto import DepartmentInfo, PersonInfo
 from models.forms import FormSpec
 from models.period import MonthPeriod
-from models.reports import BoardState, ReportEvent, ReportSubmission, SubmissionStatus
+from models.reports import (
+    BoardState,
+    ReportEvent,
+    ReportEventKind,
+    ReportSubmission,
+    SubmissionStatus,
+)
 from models.schedule import Occurrence
 from services.dialogs import clear_dialog, set_dialog
 from services.errors import Refusal
@@ -25,21 +31,21 @@ from services.forms import flow
 from services.forms.answers import RawAnswer
 from services.forms.deadlines import ReportConfig, deadline_of, find_form, forms_owed
 from services.forms.flow import Draft, Review
-from services.forms.screens import SUBMIT, Button, render
+from services.forms.screens import SUBMIT, render
 from services.forms.submissions import (
     check_month,
     draft_of,
     editable,
-    esc,
     filler_department,
     fillers_text,
     find_row,
     get_or_create,
     may_fill,
-    person_name,
     state_of,
 )
-from services.outbox import Outgoing, enqueue_to_department
+from services.outbox import Button, Outgoing, enqueue_to_department
+from services.people import person_name
+from services.textsplit import esc
 from services.timefmt import fmt_date, fmt_datetime
 
 STALE = "该按钮已过期，已为您显示当前问题。"
@@ -367,7 +373,12 @@ async def _act(
     occ = deadline_of(cfg, form, month)
     if not editable(row, occ, now):
         session.add(
-            ReportEvent(submission_id=row.id, kind="late_edit_refused", person_id=person.id, at=now)
+            ReportEvent(
+                submission_id=row.id,
+                kind=ReportEventKind.LATE_EDIT_REFUSED,
+                person_id=person.id,
+                at=now,
+            )
         )
         refusal = (
             f"本表已于{fmt_date(occ.due_date)}截止，不能再修改。如需补报或更正，请联系协调员解锁。"
@@ -428,7 +439,7 @@ async def _submit(
     session.add(
         ReportEvent(
             submission_id=row.id,
-            kind="resubmitted" if again else "submitted",
+            kind=ReportEventKind.RESUBMITTED if again else ReportEventKind.SUBMITTED,
             person_id=person.id,
             at=now,
             note="逾期（解锁后）提交" if row.late else None,

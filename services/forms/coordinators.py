@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.dto import DepartmentInfo, PersonInfo
 from models.forms import FormSpec, PhotosQuestion
 from models.period import MonthPeriod
-from models.reports import BoardCell, BoardState, ReportEvent, ReportSubmission, SubmissionStatus
+from models.reports import (
+    BoardCell,
+    BoardState,
+    ReportEvent,
+    ReportEventKind,
+    ReportSubmission,
+    SubmissionStatus,
+)
 from services.errors import Refusal
 from services.forms import flow
 from services.forms.deadlines import ReportConfig, deadline_of, due_date, forms_owed
@@ -22,15 +29,17 @@ from services.forms.flow import Draft
 from services.forms.submissions import (
     departments_filling,
     draft_of,
-    esc,
     find_row,
     get_or_create,
     open_button,
-    person_name,
     state_of,
 )
 from services.outbox import Outgoing, enqueue_to_department
+from services.people import person_name
+from services.textsplit import esc, pack
 from services.timefmt import fmt_date, fmt_datetime
+
+PACK_LIMIT = 3500  # characters a message, tags included: well under Telegram's 4096
 
 
 async def unlock(
@@ -64,7 +73,9 @@ async def unlock(
     row.unlocked_at = now
     row.unlocked_by = actor.id
     row.version += 1
-    session.add(ReportEvent(submission_id=row.id, kind="unlocked", person_id=actor.id, at=now))
+    session.add(
+        ReportEvent(submission_id=row.id, kind=ReportEventKind.UNLOCKED, person_id=actor.id, at=now)
+    )
     await session.flush()
     notice = (
         f"【月报已解锁】协调员已为{esc(department.name)}解锁{month.label}"
@@ -151,7 +162,7 @@ def board_text(
         f"逾期提交{count[BoardState.SUBMITTED_LATE]}份，填写中{count[BoardState.DRAFT]}份，"
         f"未填报{count[BoardState.MISSING]}份，逾期未交{count[BoardState.LATE]}份。"
     )
-    return _pack([head, *blocks, summary])
+    return pack([head, *blocks, summary], PACK_LIMIT, sep="\n\n")
 
 
 def _cell(cell: BoardCell, cfg: ReportConfig) -> str:
@@ -163,22 +174,6 @@ def _cell(cell: BoardCell, cfg: ReportConfig) -> str:
     if cell.unlocked:
         label += "（已解锁）"
     return label
-
-
-def _pack(blocks: list[str], limit: int = 3500) -> list[str]:
-    """Join blocks with blank lines into as few messages as fit under limit."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        candidate = f"{current}\n\n{block}" if current else block
-        if current and len(candidate) > limit:
-            messages.append(current)
-            current = block
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages
 
 
 @dataclass(frozen=True)
@@ -220,7 +215,7 @@ async def department_report(
             *flow.review_lines(form, row.answers, full=True),
         ]
         photos = _photos(form, row.answers)
-        pages.append(ReportPage(form.key, _pack_lines(lines), photos))
+        pages.append(ReportPage(form.key, pack(lines, PACK_LIMIT), photos))
     return pages
 
 
@@ -237,18 +232,3 @@ def _photos(form: FormSpec, answers: dict[str, Any]) -> list[str]:
                     if isinstance(sub, PhotosQuestion) and isinstance(photos, list):
                         found.extend(str(v) for v in photos)
     return found
-
-
-def _pack_lines(lines: list[str], limit: int = 3500) -> list[str]:
-    messages: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        if current and size + len(line) + 1 > limit:
-            messages.append("\n".join(current))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-    if current:
-        messages.append("\n".join(current))
-    return messages

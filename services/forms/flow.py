@@ -8,7 +8,6 @@ new draft and, when the input is refused, one Chinese line saying why.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,6 +34,7 @@ from services.forms.answers import (
     parse_answer,
 )
 from services.ids import parse_id
+from services.textsplit import esc
 
 REVIEW_TEXT_LIMIT = 200
 
@@ -478,10 +478,6 @@ def press(
     return Outcome(normalize(form, draft), "该按钮已失效，请按当前问题作答。")
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def shorten(text: str, limit: int = REVIEW_TEXT_LIMIT) -> str:
     """Text cut at limit characters, saying how long it was."""
     if len(text) <= limit:
@@ -501,12 +497,12 @@ def review_lines(
     for number, question in enumerate(form.questions, start=1):
         value = answers.get(question.key)
         if isinstance(question, GroupQuestion) and value:
-            lines.append(f"{number}. {_esc(question.label)}：共{len(value)}条")
+            lines.append(f"{number}. {esc(question.label)}：共{len(value)}条")
             for n, item in enumerate(value, start=1):
-                lines.append(f"　（{n}）{_esc(show(format_item(question, item)))}")
+                lines.append(f"　（{n}）{esc(show(format_item(question, item)))}")
         else:
             shown = format_answer(question, value) if question.key in answers else "（未作答）"
-            lines.append(f"{number}. {_esc(question.label)}：{_esc(show(shown))}")
+            lines.append(f"{number}. {esc(question.label)}：{esc(show(shown))}")
     return lines
 
 
@@ -519,10 +515,10 @@ def review_card(
     limit: int = REVIEW_TEXT_LIMIT,
 ) -> str:
     """The review card: title, every answer, and what to do next (HTML)."""
-    title = f"<b>【{_esc(form.title)}】{period.label}</b>"
+    title = f"<b>【{esc(form.title)}】{period.label}</b>"
     parts = [title]
     if heading:
-        parts.append(_esc(heading))
+        parts.append(esc(heading))
     parts.extend(review_lines(form, draft.answers, limit=limit))
     parts.append("")
     parts.append("请核对以上内容。需要更改的，请点击对应编号的“修改”；确认无误后点击“提交”。")

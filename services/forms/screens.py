@@ -1,12 +1,12 @@
 """What the person sees at each step of a form: HTML text and buttons as (label, action) pairs.
 
-Pure: the Telegram adapter turns Button.action into callback data and the rows into a keyboard.
+Pure: each Button's data is the form's own action; the Telegram adapter wraps it in callback data
+(with the submission and its version) and turns the rows into a keyboard.
 Actions are those `flow.press` understands, plus `submit` on the review card.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,16 +34,10 @@ from services.forms.flow import (
     selection,
     shorten,
 )
+from services.outbox import Button
+from services.textsplit import esc
 
 SUBMIT = "submit"
-
-
-@dataclass(frozen=True)
-class Button:
-    """One inline button: its Chinese label and the flow action it triggers."""
-
-    label: str
-    action: str
 
 
 @dataclass(frozen=True)
@@ -52,10 +46,6 @@ class Screen:
 
     text: str
     rows: list[list[Button]] = field(default_factory=list)
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def hint(question: AnyQuestion) -> str:
@@ -136,28 +126,28 @@ def _fit(build: Callable[[int], Screen]) -> Screen:
 
 
 def _title(form: FormSpec, period: MonthPeriod, number: int, total: int) -> str:
-    return f"<b>【{_esc(form.title)}】{period.label}</b> 第{number}/{total}题"
+    return f"<b>【{esc(form.title)}】{period.label}</b> 第{number}/{total}题"
 
 
 def _ask(form: FormSpec, draft: Draft, step: Ask, period: MonthPeriod) -> Screen:
     question = step.question
     lines = [_title(form, period, step.number, step.total)]
     if step.group is not None:
-        lines.append(f"{_esc(step.group.label)} · 第{step.item_no}条{_esc(step.group.item_name)}")
+        lines.append(f"{esc(step.group.label)} · 第{step.item_no}条{esc(step.group.item_name)}")
     optional = "" if question.required else "（选填）"
-    lines.append(f"<b>{_esc(question.label)}</b>{optional}")
+    lines.append(f"<b>{esc(question.label)}</b>{optional}")
     if question.help:
-        lines.append(_esc(question.help))
+        lines.append(esc(question.help))
     lines.append(hint(question))
     ticked = selection(form, draft)
     if isinstance(question, MultiChoiceQuestion) and ticked:
         chosen = "、".join(question.options[i] for i in ticked)
-        lines.append(f"已选：{_esc(chosen)}")
+        lines.append(f"已选：{esc(chosen)}")
     photos = pending_photos(form, draft)
     if isinstance(question, PhotosQuestion) and photos:
         lines.append(f"已收到{len(photos)}张照片。")
     if step.answered:
-        lines.append(f"当前答案：{_esc(_shown(question, step.current))}")
+        lines.append(f"当前答案：{esc(_shown(question, step.current))}")
     rows = _option_rows(question, ticked)
     nav = [Button("返回", "back")]
     if not question.required:
@@ -175,22 +165,22 @@ def _menu(form: FormSpec, step: GroupMenu, period: MonthPeriod, cut: int) -> Scr
     group = step.group
     lines = [_title(form, period, step.number, step.total)]
     optional = "" if group.required else "（选填）"
-    lines.append(f"<b>{_esc(group.label)}</b>{optional}")
+    lines.append(f"<b>{esc(group.label)}</b>{optional}")
     if group.help:
-        lines.append(_esc(group.help))
+        lines.append(esc(group.help))
     if step.items:
-        lines.append(f"已填写{len(step.items)}条{_esc(group.item_name)}：")
+        lines.append(f"已填写{len(step.items)}条{esc(group.item_name)}：")
         for n, item in enumerate(step.items, start=1):
-            lines.append(f"（{n}）{_esc(shorten(format_item(group, item), cut))}")
+            lines.append(f"（{n}）{esc(shorten(format_item(group, item), cut))}")
     else:
-        lines.append(f"尚未填写{_esc(group.item_name)}。")
+        lines.append(f"尚未填写{esc(group.item_name)}。")
     can_add = len(step.items) < group.max_items
     if can_add and step.items:
         lines.append("如需继续添加，请点击“再加一条”；全部填写完毕，请点击“完成”。")
     elif can_add:
         none = "完成" if group.min_items == 0 else "跳过"
         tail = f"；如本月没有，请点击“{none}”" if group.min_items == 0 or not group.required else ""
-        lines.append(f"请点击“添加{_esc(group.item_name)}”逐条填写{tail}。")
+        lines.append(f"请点击“添加{esc(group.item_name)}”逐条填写{tail}。")
     else:
         lines.append("已达到条数上限，请点击“完成”。")
     first: list[Button] = []

@@ -4,25 +4,29 @@ members race), who may fill it and for which month, and where it stands.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.dto import DepartmentInfo, PersonInfo
 from models.enums import Role
 from models.forms import FormSpec
 from models.org import Department
-from models.people import Person
 from models.period import MonthPeriod
-from models.reports import BoardState, ReportEvent, ReportSubmission, SubmissionStatus
+from models.reports import (
+    BoardState,
+    ReportEvent,
+    ReportEventKind,
+    ReportSubmission,
+    SubmissionStatus,
+)
 from models.schedule import Occurrence
 from services.buttons import REPORT, ReportAction
 from services.errors import Refusal
 from services.forms.flow import Draft
 from services.outbox import Button as OutboxButton
+from services.sql import insert_ignore
 
 
 async def find_row(
@@ -51,40 +55,32 @@ async def get_or_create(
     row = await find_row(session, department_id, form_key, period, lock=True)
     if row is not None:
         return row, False
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(ReportSubmission)
-        .values(
-            department_id=department_id,
-            form_key=form_key,
-            period=period,
-            status=SubmissionStatus.DRAFT,
-            draft=Draft().model_dump(mode="json"),
-            answers=None,
-            version=0,
-            created_at=now,
-            created_by=person_id,
-            updated_at=now,
-            updated_by=person_id,
-            late=False,
-        )
-        .on_conflict_do_nothing(index_elements=["department_id", "form_key", "period"])
-        .returning(ReportSubmission.id)
+    values = {
+        "department_id": department_id,
+        "form_key": form_key,
+        "period": period,
+        "status": SubmissionStatus.DRAFT,
+        "draft": Draft().model_dump(mode="json"),
+        "answers": None,
+        "version": 0,
+        "created_at": now,
+        "created_by": person_id,
+        "updated_at": now,
+        "updated_by": person_id,
+        "late": False,
+    }
+    new_id = await insert_ignore(
+        session, ReportSubmission, values, ["department_id", "form_key", "period"]
     )
-    new_id = (await session.execute(stmt)).scalar_one_or_none()
     row = await find_row(session, department_id, form_key, period, lock=True)
     assert row is not None
     if new_id is not None:
-        session.add(ReportEvent(submission_id=row.id, kind="started", person_id=person_id, at=now))
+        session.add(
+            ReportEvent(
+                submission_id=row.id, kind=ReportEventKind.STARTED, person_id=person_id, at=now
+            )
+        )
     return row, new_id is not None
-
-
-async def person_name(session: AsyncSession, person_id: int | None) -> str:
-    if person_id is None:
-        return "（未知）"
-    person = await session.get(Person, person_id)
-    return person.display_name if person is not None else "（未知）"
 
 
 def draft_of(row: ReportSubmission) -> Draft:
@@ -136,10 +132,6 @@ def check_month(month: MonthPeriod, current: MonthPeriod) -> None:
             f"{month.label}尚未开始，不能填报。可填写本月（{current.label}）的月报；"
             "往月的月报须由协调员解锁后补报。"
         )
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def open_button(form: FormSpec, month: MonthPeriod) -> OutboxButton:

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.reminders import (
@@ -24,23 +22,9 @@ from models.reminders import (
     SendKind,
     SendStatus,
 )
+from services.sql import insert_ignore
 
 _CHUNK = 400  # keys per IN (…): well under every database's parameter limit
-
-
-async def insert_ignore(
-    session: AsyncSession, model: Any, values: dict[str, Any], conflict: list[str]
-) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING; the new id, or None when the row already existed."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict)
-        .returning(model.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -64,7 +48,7 @@ async def occurrence_row(
         "period": ref.period,
         "due_on": ref.due_on,
         "due_at": ref.due_at,
-        "status": OccurrenceStatus.OPEN.value,
+        "status": OccurrenceStatus.OPEN,
         "postpone_count": 0,
         "created_at": now,
     }
@@ -111,10 +95,10 @@ async def record_send(
     values = {
         "send_key": key,
         "occurrence_id": occurrence.id,
-        "kind": kind.value,
+        "kind": kind,
         "lead": lead,
         "fire_at": fire_at,
-        "status": status.value,
+        "status": status,
         "sent_by": sent_by,
         "created_at": now,
     }

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.dto import PersonInfo
 from models.org import Department
 from models.orgfile import OrgFile
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.reminder_rules import ReminderKind
 from models.reminders import HeldMeeting, OccurrenceStatus, ReminderOccurrence, ReminderSend
 from services.errors import Refusal
@@ -68,7 +68,7 @@ def _info(row: ReminderOccurrence, rule: CompiledRule, dept: Department) -> Meet
         department_id=dept.id,
         department=dept.name,
         period=row.period,
-        status=OccurrenceStatus(row.status),
+        status=row.status,
         held_on=row.held_on,
         postponed_to=row.postponed_to,
         default_time=rule.schedule.at or DEFAULT_FIRE_TIME,
@@ -114,7 +114,7 @@ async def _edit_reminders(
             session,
             Outgoing(
                 text=f"{original.text or ''}\n{line}",
-                kind="edit_text",
+                kind=OutboxKind.EDIT_TEXT,
                 target_outbox_id=original.id,
             ),
             chat_id=original.chat_id,
@@ -143,7 +143,7 @@ async def record_held(
         raise Refusal(f"召开日期不能晚于今天（{fmt_date(today)}），请重新输入。")
     if held_on < today - MEETING_DATE_RANGE:
         raise Refusal("召开日期过早（超过3个月），请核对后重新输入。")
-    row.status = OccurrenceStatus.HELD.value
+    row.status = OccurrenceStatus.HELD
     row.held_on = held_on
     row.recorded_by, row.recorded_at = person.id, now
     await session.flush()
@@ -168,7 +168,7 @@ async def record_postponed(
         raise Refusal(f"改期时间须晚于现在（{fmt_datetime(now, tz)}），请重新输入。")
     if new_at > now + MEETING_DATE_RANGE:
         raise Refusal("改期时间过远（超过3个月），请核对后重新输入。")
-    row.status = OccurrenceStatus.POSTPONED.value
+    row.status = OccurrenceStatus.POSTPONED
     row.postponed_to = new_at
     row.postpone_count += 1
     row.recorded_by, row.recorded_at = person.id, now

@@ -19,8 +19,8 @@ from models.reminder_rules import ReminderKind, ReminderRuleSpec
 from models.reminders import ReminderRuleState
 from models.schedule import LeadTime, LeadUnit, ScheduleSpec
 from services.errors import Refusal
-from services.reminders.ledger import insert_ignore
 from services.schedule_rules import ScheduleParseError, describe_lead, parse_leads, parse_schedule
+from services.sql import insert_ignore
 
 
 @dataclass(frozen=True)

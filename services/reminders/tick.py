@@ -239,7 +239,7 @@ class RuleReminders(engine.Source[Item, ReminderOccurrence, ReminderSend]):
         item = group[0].item
         if isinstance(item, Postponed):
             # Back to open: the new reminder carries the buttons again.
-            item.row.status = OccurrenceStatus.OPEN.value
+            item.row.status = OccurrenceStatus.OPEN
             return Slot(item.row)
         ref = OccurrenceRef(
             item.rule.key, item.dept.id, item.occ.period, item.occ.due_date, item.occ.due_at

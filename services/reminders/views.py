@@ -19,6 +19,7 @@ from services.reminders.occurrences import next_occurrence_of
 from services.reminders.rules import departments, leads_text, rule_states, rules_of, targets
 from services.reminders.texts import Due, fmt_due
 from services.schedule_rules import describe_schedule, period_label
+from services.textsplit import pack
 from services.timefmt import fmt_date, fmt_datetime
 from services.workdays import WorkdayCalendar
 
@@ -130,12 +131,4 @@ def overview_text(rules: list[RuleOverview], tz: ZoneInfo, missing_years: list[i
         head += f"\n⚠️ 尚未录入{years}的节假日安排，暂按周一至周五计算。"
     if not rules:
         return [head + "\n组织配置文件中尚未设置提醒规则（reminders）。"]
-    messages, current = [], head
-    for block in blocks:
-        if len(current) + len(block) + 2 > 3800:
-            messages.append(current)
-            current = block
-        else:
-            current += "\n\n" + block
-    messages.append(current)
-    return messages
+    return pack([head, *blocks], 3800, sep="\n\n")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.app import deliver
 from faketg import Actor, ViewMessage
 from models.org import Department
-from models.reminders import ReminderOccurrence, ReminderSend
+from models.reminders import ReminderOccurrence, ReminderSend, SendKind, SendStatus
 from scheduler.jobs import run_steps
 from services.reminders.tick import reminders_step
 from sim.office import bind
@@ -58,7 +58,9 @@ def title_of(message: ViewMessage) -> str:
     return first
 
 
-async def sends(sim: Simulation) -> list[tuple[str, str, str, datetime, str, str]]:
+async def sends(
+    sim: Simulation,
+) -> list[tuple[str, str, str, datetime, SendKind, SendStatus]]:
     """(rule, department key, period, fire_at, kind, status) of every recorded reminder."""
     async with sim.rt.transaction() as session:
         rows = await session.execute(

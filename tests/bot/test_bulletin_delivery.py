@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.settings import DEFAULT_ORG
-from models.bulletin_runs import BulletinRun
+from models.bulletin_runs import BulletinRun, BulletinRunStatus
 from services.clock import FakeClock
 from sim.simulation import Simulation
 
@@ -37,7 +37,7 @@ def bulletin_messages(sim: Simulation, chat_id: int):
     ]
 
 
-async def runs(sim: Simulation) -> list[tuple[str, str, int]]:
+async def runs(sim: Simulation) -> list[tuple[str, BulletinRunStatus, int]]:
     async with sim.rt.transaction() as s:
         rows = await s.execute(
             select(BulletinRun.period, BulletinRun.status, BulletinRun.recipients)
@@ -68,13 +68,13 @@ async def test_sent_once_at_1600_on_the_last_workday_and_not_again_after_restart
     assert docx.paragraphs[0].text == "关于2026年12月消防网格化工作情况的通报"
     assert load_workbook(io.BytesIO(sim.tg.document_bytes(sent[2]))).sheetnames[0] == "汇总"
     assert sim.tg.document_bytes(sent[3]).startswith(b"\x89PNG")
-    assert await runs(sim) == [("2026-12", "sent", 1)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.SENT, 1)]
 
     # A restart the same day, and more ticks: nothing more goes out.
     await sim.restart()
     await sim.advance(timedelta(minutes=30), step=timedelta(minutes=5))
     assert len(bulletin_messages(sim, ADMIN)) == 4
-    assert await runs(sim) == [("2026-12", "sent", 1)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.SENT, 1)]
     await sim.stop()
 
 
@@ -100,7 +100,7 @@ async def test_down_at_1600_sent_once_on_restart(sqlite_url):
     await sim.tick()
     sent = bulletin_messages(sim, ADMIN)
     assert [m.document.file_name for m in sent[1:]] == FILES
-    assert await runs(sim) == [("2026-12", "sent", 1)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.SENT, 1)]
     await sim.stop()
 
 
@@ -116,7 +116,7 @@ async def test_missed_beyond_catch_up_is_recorded_and_told_once(sqlite_url):
         "2026年12月通报原定于12月31日 16:00自动发送，因系统停机未能按时发送，"
         "现已超过补发时限。如需查看，请发送 /digest 2026-12。"
     ]
-    assert await runs(sim) == [("2026-12", "missed", 0)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.MISSED, 0)]
     await sim.stop()
 
 
@@ -170,3 +170,23 @@ async def test_digest_on_demand(sqlite_url):
     assert len(answer) == 1 and "尚未登记" in answer[0].text
     sim.tg.check()
     await sim.stop()
+
+
+async def test_digest_of_a_month_before_the_bot_states_no_figures_and_points_to_this_month(
+    sqlite_url: str, clock: FakeClock
+):
+    """Before the first record there are no facts: no 本月无吹哨隐患 or 建议约谈：无 as if checked."""
+    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
+    await sim.start()
+    coord = sim.tg.user(ADMIN, "王", "协调")
+    await coord.send(ADMIN, "/digest 2026-10")
+    summary = next(m.text for m in sim.tg.chat_view(ADMIN) if m.from_bot and m.document is None)
+    await sim.stop()
+
+    assert summary.splitlines()[:2] == [
+        "2026年10月消防网格化工作通报",
+        "本月早于系统启用，无业务记录。",
+    ]
+    for claim in ("隐患：", "月报：", "建议约谈："):
+        assert claim not in summary
+    assert "/digest 本月" in summary

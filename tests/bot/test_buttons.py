@@ -4,6 +4,7 @@ and nothing changes (issue 11, defect 3)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from enum import StrEnum
 
 import pytest
@@ -218,6 +219,7 @@ async def test_the_guard_answers_every_press_once_and_only_lets_decoded_ones_thr
         assert answer is not None and answer.text == "按钮已失效", data
     stranger = tg.user(9001, "路人")
     await stranger.send(stranger.id, "/start")
+    sim.clock.advance(timedelta(minutes=5))  # a stranger is answered once per 5 minutes
     answer = await stranger.press_data(
         stranger.id, tg.last_message(stranger.id).message_id, "probe:quiet:6"
     )

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from docx import Document
 
+from faketg import FakeTelegram
+from models.cases import CaseStatus
 from sim.demo import run_demo
+from sim.transcript import render_all
 from tests.support import databases
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "demo_transcript.txt"
@@ -43,8 +47,8 @@ async def test_the_demo_month(tmp_path: Path, backend: str, request: pytest.Fixt
 
     # hazards: the urgent one closed after verification, the normal one reopened and still open
     assert sorted(result.cases) == ["QS-2026-0001", "QS-2026-0002"]
-    assert result.cases["QS-2026-0001"] == "closed"
-    assert result.cases["QS-2026-0002"] != "closed"
+    assert result.cases["QS-2026-0001"] is CaseStatus.CLOSED
+    assert result.cases["QS-2026-0002"] is not CaseStatus.CLOSED
     # only the silent housing office was escalated
     assert set(result.escalations) == {"housing"} and result.escalations["housing"] >= 2
     # seven reports, one late (housing, after a coordinator's unlock)
@@ -82,3 +86,11 @@ async def test_the_demo_month(tmp_path: Path, backend: str, request: pytest.Fixt
     if os.environ.get("FIREGRID_UPDATE_GOLDEN") and backend == "sqlite":
         GOLDEN.write_text(normalized(transcript), encoding="utf-8")
     assert normalized(transcript) == GOLDEN.read_text(encoding="utf-8")
+
+
+async def test_the_transcript_shows_each_chat_once_even_when_the_reading_order_names_it_twice():
+    tg = FakeTelegram()
+    coordinator = tg.user(1001, "王", "协调")
+    await coordinator.send(1001, "/start")
+    text = render_all(tg, ZoneInfo("Asia/Shanghai"), [1001, 1001])
+    assert text.count("私聊：王 协调") == 1, text

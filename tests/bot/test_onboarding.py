@@ -11,6 +11,9 @@ from models.people import Invitation, Person
 from services.clock import FakeClock
 from sim.office import ADMIN, invite_code, last_text
 from sim.simulation import Simulation
+from tests.cases.botoffice import open_office
+
+STRANGER_WINDOW = timedelta(minutes=5)
 
 
 async def counts(sim: Simulation) -> tuple[int, int, int]:
@@ -88,16 +91,22 @@ async def test_strangers_and_bad_codes_are_refused_with_nothing_changed(
     code = invite_code(last_text(sim, ADMIN))
     before = await counts(sim)
 
+    # a stranger is answered once per 5 minutes (flood control), so each try comes later
     await stranger.send(group, "/bind housing")
     assert "尚未登记" in last_text(sim, group)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "/invite 成员 housing")
     assert "尚未登记" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "/people")
     assert "尚未登记" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "/start notacode123")
     assert "邀请码无效" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     await stranger.send(4001, "随便说点什么")
     assert "尚未登记" in last_text(sim, 4001)
+    sim.clock.advance(STRANGER_WINDOW)
     assert await counts(sim) == before
 
     first = tg.user(4002, "甲")
@@ -124,3 +133,46 @@ async def test_strangers_and_bad_codes_are_refused_with_nothing_changed(
     await stranger.send(4001, "字" * 10_000)
     assert "消息过长" in last_text(sim, 4001) or "尚未登记" in last_text(sim, 4001)
     await sim.stop()
+
+
+async def test_invite_expiry_is_written_in_the_house_date_style(sqlite_url: str, clock: FakeClock):
+    sim = Simulation(database_url=sqlite_url, clock=clock, admins=(ADMIN,))
+    await sim.start()
+    try:
+        coord = sim.tg.user(ADMIN, "王", "协调")
+        await coord.send(ADMIN, "/invite 成员 housing")
+        text = sim.tg.last_message(ADMIN).text
+        # issued Monday 30 November 09:00, valid seven days
+        assert "2026年12月7日（周一） 09:00前有效" in text, text
+        assert "12月07日" not in text
+    finally:
+        await sim.stop()
+
+
+async def test_a_mistyped_department_name_gets_a_suggestion_in_every_command_that_takes_one(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, coord = office.tg, office.coord
+        await office.whistle()
+        group = tg.create_group("新群", supergroup=True)
+        cases = [
+            (ADMIN, "/invite 成员 住建", "住建办（housing）"),
+            (ADMIN, "/invite 成员 hosuing", "住建办（housing）"),
+            (group, "/bind 消防大对", "消防大队（fire_brigade）"),
+            (ADMIN, "/reports 千山", "千山派出所（police_station_qianshan）"),
+            (ADMIN, "/unlock 千山 community_duties", "千山社区（community_qianshan）"),
+            (ADMIN, "/reports 住建办 十一月", "住建办（housing）"),
+            (ADMIN, "/case_add QS-2026-0001 社会事业", "社会事业局（social_affairs）"),
+        ]
+        for chat, command, suggestion in cases:
+            await coord.send(chat, command)
+            answer = tg.last_message(chat).text
+            assert "未找到部门" in answer and "您是否要找" in answer, (command, answer)
+            assert suggestion in answer, (command, answer)
+        await coord.send(ADMIN, "/invite 成员 完全无关")
+        answer = tg.last_message(ADMIN).text
+        assert "未找到部门" in answer and "您是否要找" not in answer, answer
+    finally:
+        await office.sim.stop()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULT_ORG, PROJECT_ROOT
+from models.reminders import SendKind, SendStatus
 from services.clock import FakeClock
 from services.workdays import WorkdayCalendar
 from sim.office import ADMIN, invite
@@ -20,6 +21,7 @@ from tests.bot.reminders_helpers import (
     tick_reminders,
     title_of,
 )
+from tests.support import databases
 
 
 def block(text: str, title: str) -> str:
@@ -134,7 +136,7 @@ async def test_remind_now_pause_and_resume(sqlite_url: str):
         for rule, dept, *_, kind, status in await sends(sim)
         if (rule, dept) == ("joint_enforcement", "housing")
     )
-    assert kinds == [("manual", "sent"), ("scheduled", "sent")]
+    assert kinds == [(SendKind.MANUAL, SendStatus.SENT), (SendKind.SCHEDULED, SendStatus.SENT)]
 
     member = await invite(sim, coord, 2001, "张警官", "police_bureau")
     await member.send(2001, "/reminder_pause grid_weekly_patrol")
@@ -217,7 +219,9 @@ def org_with_2027(tmp_path: Path) -> Path:
     WorkdayCalendar.build().is_known_year(2027),
     reason="the installed chinese-calendar knows 2027; this test is about a year it does not know",
 )
-async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, tmp_path: Path):
+async def test_missing_year_falls_back_and_office_dates_fix_it(
+    sqlite_url: str, sqlite_template: Path, tmp_path: Path
+):
     # Without 2027 data: warned once (45 days ahead), and 1 January 2027 — 元旦 in reality —
     # is taken for a Friday workday.
     clock = FakeClock(sh(2026, 11, 16, 9, 0))
@@ -246,11 +250,10 @@ async def test_missing_year_falls_back_and_office_dates_fix_it(sqlite_url: str, 
     # With the office's 2027 dates: no warning, and the month starts on Monday 4 January.
     clock = FakeClock(sh(2026, 12, 31, 20, 0))
     other = Simulation(
-        database_url=sqlite_url.replace("firegrid.db", "office.db"),
+        database_url=databases.sqlite_copy(sqlite_template, tmp_path / "office"),
         clock=clock,
         admins=(ADMIN,),
         org_path=org_with_2027(tmp_path),
-        migrate=True,
     )
     await other.start()
     coord = other.tg.user(ADMIN, "王", "协调")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from models.reminders import ReminderOccurrence
+from models.reminders import OccurrenceStatus, ReminderOccurrence
 from services.clock import FakeClock
 from services.reminders.meetings import held_meetings
 from sim.office import ADMIN, invite
@@ -14,7 +14,9 @@ from sim.simulation import Simulation
 from tests.bot.reminders_helpers import bind_groups, reminders_in, sh, tick_reminders
 
 
-async def occurrence_states(sim: Simulation) -> dict[tuple[str, str], tuple[str, date | None]]:
+async def occurrence_states(
+    sim: Simulation,
+) -> dict[tuple[str, str], tuple[OccurrenceStatus, date | None]]:
     async with sim.rt.transaction() as session:
         rows = await session.scalars(select(ReminderOccurrence))
         return {(r.rule_key, r.period): (r.status, r.held_on) for r in rows}
@@ -48,9 +50,9 @@ async def test_held_postponed_and_refused_presses(sqlite_url: str):
     assert answer is not None and answer.show_alert
     assert answer.text == "该按钮仅限公安分局成员操作。如需加入，请联系协调员获取邀请链接。"
     assert await occurrence_states(sim) == {
-        ("police_dispatch_meeting", "2026-12"): ("open", None),
-        ("social_dispatch_meeting", "2026-12"): ("open", None),
-        ("housing_property_meeting", "2026-12"): ("open", None),
+        ("police_dispatch_meeting", "2026-12"): (OccurrenceStatus.OPEN, None),
+        ("social_dispatch_meeting", "2026-12"): (OccurrenceStatus.OPEN, None),
+        ("housing_property_meeting", "2026-12"): (OccurrenceStatus.OPEN, None),
     }
     assert tg.last_message(police).message_id == reminder.message_id
 
@@ -87,7 +89,10 @@ async def test_held_postponed_and_refused_presses(sqlite_url: str):
     answer = await li.press_data(police, reminder.message_id, f"rem:hd:{occurrence}:20261340")
     assert answer is not None and answer.text == "该按钮已失效。"
     states = await occurrence_states(sim)
-    assert states[("police_dispatch_meeting", "2026-12")] == ("held", date(2026, 12, 1))
+    assert states[("police_dispatch_meeting", "2026-12")] == (
+        OccurrenceStatus.HELD,
+        date(2026, 12, 1),
+    )
 
     # Postponed by typing a date and a time; reminded again then, and held after that.
     housing_reminder = reminders_in(sim, housing)[-1]

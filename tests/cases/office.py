@@ -16,7 +16,7 @@ from models.chats import BoundChat
 from models.dto import PersonInfo
 from models.enums import Role
 from models.org import Area, Department
-from models.outbox import OutboxMessage
+from models.outbox import OutboxKind, OutboxMessage
 from models.people import Person, PersonArea
 from services.cases.draft import WhistleDraft
 from services.cases.env import CaseEnv
@@ -101,7 +101,7 @@ class Office:
                 stmt = stmt.where(getattr(OutboxMessage, name) == value)
             return list(await s.scalars(stmt))
 
-    async def texts(self, chat_id: int, kind: str = "text") -> list[str]:
+    async def texts(self, chat_id: int, kind: OutboxKind = OutboxKind.TEXT) -> list[str]:
         return [m.text or "" for m in await self.outbox(chat_id=chat_id, kind=kind)]
 
 

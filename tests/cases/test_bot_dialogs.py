@@ -2,7 +2,8 @@
 
 A second conversation over one that holds typed answers asks first: 继续填写 / 稍后再填 /
 放弃; one draft per kind is kept, so nothing typed is lost. At the photo step, typed 跳过 is
-taken like at the place step.
+taken like at the place step. A message of a kind a step does not take (a file, a location) is
+explained with the way forward, and a file outside any conversation is answered too.
 """
 
 from __future__ import annotations
@@ -169,3 +170,49 @@ async def test_typed_skip_at_the_photo_step(sqlite_url: str, clock: FakeClock):
     assert "照片：无" in review and "跳过" not in review
     await office.coord.send(ADMIN, "/help")  # the coordinator is unaffected
     await sim.stop()
+
+
+async def test_a_file_is_answered_outside_a_conversation_and_explained_inside_the_whistle(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, grid = office.tg, office.grid
+        # no conversation: a file is not ignored
+        before = tg.count_messages(GRID)
+        await grid.send_document(GRID, "报告.pdf", mime_type="application/pdf")
+        assert tg.count_messages(GRID) == before + 2
+        assert "发送 /help" in tg.last_message(GRID).text
+
+        # in the whistle, a photo sent "as file" is explained, with the way forward
+        await grid.send(GRID, "吹哨")
+        await grid.press(GRID, "消防通道堵塞")
+        await grid.press(GRID, "梨花苑小区")
+        await grid.send(GRID, "3号楼东侧")
+        await grid.send_document(GRID, "IMG_0001.jpg", mime_type="image/jpeg")
+        answer = tg.last_message(GRID).text
+        assert "照片" in answer and "文件" in answer and "/cancel" in answer, answer
+        await grid.send_photo(GRID)
+        assert "已收到第1张照片" in tg.last_message(GRID).text
+    finally:
+        await office.sim.stop()
+
+
+async def test_a_location_or_a_file_in_a_case_note_is_explained(sqlite_url: str, clock: FakeClock):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg = office.tg
+        await office.whistle()
+        await office.sim.tick()
+        housing, group = office.actors[4002], office.groups["housing"]
+        await housing.press(group, "报到")
+        await office.sim.tick()
+        await housing.press(group, "处置完成")
+        await housing.send_location(4002, 41.0, 123.0)
+        answer = tg.last_message(4002).text
+        assert answer.startswith("填写处置情况：此步不接收位置。"), answer
+        assert "/cancel" in answer
+        await housing.send_document(4002, "处置记录.docx", mime_type="application/msword")
+        assert "此步不接收文件" in tg.last_message(4002).text
+    finally:
+        await office.sim.stop()

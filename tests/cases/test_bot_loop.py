@@ -328,3 +328,26 @@ async def test_coordinator_commands_and_odd_arguments(sqlite_url: str, clock: Fa
     assert "QS-2026-0001" in tg.last_message(4004).text
     tg.check()
     await sim.stop()
+
+
+async def test_case_status_line_gives_the_wait_while_open_and_the_closing_time_once_closed(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, coord = office.tg, office.coord
+        await office.whistle()
+        await coord.send(ADMIN, "/case QS-2026-0001")
+        status = next(x for x in tg.last_message(ADMIN).text.splitlines() if x.startswith("状态"))
+        assert status == "状态：待报到（不足1分钟）", status
+
+        await coord.send(ADMIN, "/case_close QS-2026-0001 误报")
+        # Two days later (one jump and a tick: nothing of a closed case is due in between)
+        office.sim.clock.advance(timedelta(days=2))
+        await office.sim.tick()
+        await coord.send(ADMIN, "/case QS-2026-0001")
+        status = next(x for x in tg.last_message(ADMIN).text.splitlines() if x.startswith("状态"))
+        # when it was closed, not how long ago it was reported
+        assert status == "状态：已结案（11月30日 09:00）", status
+    finally:
+        await office.sim.stop()

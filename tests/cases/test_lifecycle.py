@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.cases import Case, CaseDepartment, CaseEvent, CaseStatus, DeptStatus, EventKind
+from models.outbox import OutboxKind
 from services.cases import lifecycle as lc
 from services.cases.queries import case_timeline, my_cases, open_for_chat
 from services.clock import FakeClock
@@ -84,7 +85,11 @@ async def test_whistle_is_numbered_routed_and_dispatched_with_photos_and_pin(off
     assert view.status == CaseStatus.DISPATCHED
     for key in ROUTED:
         sent = await office.outbox(chat_id=office.group(key))
-        assert [m.kind for m in sent] == ["text", "media_group", "location"]
+        assert [m.kind for m in sent] == [
+            OutboxKind.TEXT,
+            OutboxKind.MEDIA_GROUP,
+            OutboxKind.LOCATION,
+        ]
         card, media, pin = sent
         assert card.text is not None and card.text.startswith("【紧急】消防隐患 QS-2026-0001")
         assert "地点：千山社区 · 梨花苑小区 3号楼东侧（位置见地图）" in card.text
@@ -109,7 +114,7 @@ async def test_whistle_is_numbered_routed_and_dispatched_with_photos_and_pin(off
 async def test_one_photo_is_sent_as_a_photo_and_no_pin_without_location(office: Office):
     view = await submit(office, photos=["only"], latitude=None, longitude=None, urgent=False)
     sent = await office.outbox(chat_id=office.group("housing"))
-    assert [m.kind for m in sent] == ["text", "photo"]
+    assert [m.kind for m in sent] == [OutboxKind.TEXT, OutboxKind.PHOTO]
     assert sent[0].text is not None and sent[0].text.startswith("【一般】")
     assert "（位置见地图）" not in sent[0].text
     assert (await rows(office, view.id))[office.dept_ids["housing"]].ladder_key == "normal"
@@ -165,7 +170,7 @@ async def test_only_members_acknowledge_and_the_first_press_counts(office: Offic
         )
     assert acks == 1
     # every card was edited once: housing's now offers 处置完成, the others still 报到
-    edits = await office.outbox(kind="edit_text")
+    edits = await office.outbox(kind=OutboxKind.EDIT_TEXT)
     assert len(edits) == 3
     by_chat = {e.chat_id: e for e in edits}
     assert "住建办 ✅ 09:06 已报到" in (by_chat[office.group("housing")].text or "")
@@ -229,7 +234,7 @@ async def test_full_loop_resolve_verify_close(office: Office):
     await resolve(office, view.id, "community_qianshan", "已张贴告知书")
     assert await status(office, view.id) == CaseStatus.VERIFYING
     to_reporter = await office.outbox(chat_id=office.grid.telegram_user_id)
-    assert [m.kind for m in to_reporter] == ["media_group", "text"]
+    assert [m.kind for m in to_reporter] == [OutboxKind.MEDIA_GROUP, OutboxKind.TEXT]
     ask = to_reporter[-1]
     assert ask.text is not None and "【请核查】" in ask.text and "已拆除私接电线" in ask.text
     assert ask.buttons == [
@@ -260,7 +265,8 @@ async def test_full_loop_resolve_verify_close(office: Office):
     assert closed.status == CaseStatus.CLOSED
     group = await office.texts(office.group("housing"))
     assert "经核查隐患已消除，本案已结案" in group[-1]
-    last_edit = (await office.outbox(chat_id=office.group("housing"), kind="edit_text"))[-1]
+    housing_edits = await office.outbox(chat_id=office.group("housing"), kind=OutboxKind.EDIT_TEXT)
+    last_edit = housing_edits[-1]
     assert "状态：已结案（11月30日 10:00）" in (last_edit.text or "")
     assert last_edit.buttons is None
     async with office.tx() as s:
@@ -334,7 +340,7 @@ async def test_unroutable_case_goes_to_triage(office: Office):
             )
         assert added is expected
     assert picked.status == CaseStatus.DISPATCHED
-    assert len(await office.outbox(chat_id=office.group("housing"), kind="text")) == 1
+    assert len(await office.outbox(chat_id=office.group("housing"), kind=OutboxKind.TEXT)) == 1
 
 
 async def test_coordinator_adds_removes_reassigns_and_closes(office: Office):
@@ -422,7 +428,7 @@ async def test_duplicate_is_found_within_24_hours_and_supplement_reaches_groups(
             now=office.now(),
         )
     sent = await office.outbox(chat_id=office.group("housing"))
-    assert [m.kind for m in sent[-2:]] == ["text", "photo"]
+    assert [m.kind for m in sent[-2:]] == [OutboxKind.TEXT, OutboxKind.PHOTO]
     assert (
         "【补充】QS-2026-0001" in (sent[-2].text or "")
         and sent[-2].reply_to_outbox_id == sent[0].id

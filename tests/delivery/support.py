@@ -20,7 +20,7 @@ from bot.settings import load_settings
 from faketg import FakeRequest, FakeTelegram
 from models.chats import BoundChat
 from models.org import Department
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from services.clock import FakeClock
 from services.groups import bind_group
 from services.outbox import Outgoing, enqueue, enqueue_to_department
@@ -111,7 +111,9 @@ class World:
         async with self.rt.transaction() as s:
             return list(
                 await s.scalars(
-                    select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
+                    select(OutboxMessage).where(
+                        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))
+                    )
                 )
             )
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from faketg import FakeRequest, FaultKind
-from models.outbox import OutboxMessage
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage, OutboxStatus
 from services.clock import FakeClock
 from services.delivery import chat_migrated
 from sim.simulation import FAKE_TOKEN
@@ -39,7 +39,11 @@ async def test_429_retries_the_same_row_later_while_other_chats_carry_on(world: 
 
     assert w.texts(q) == ["乙1"] and w.texts(p) == []
     row = await w.row(first)
-    assert (row.status, row.last_error_kind, row.attempts) == ("pending", "rate_limited", 1)
+    assert (row.status, row.last_error_kind, row.attempts) == (
+        OutboxStatus.PENDING,
+        ErrorKind.RATE_LIMITED,
+        1,
+    )
     assert row.not_before >= before + timedelta(seconds=5)
 
     await w.drain()
@@ -50,13 +54,13 @@ async def test_429_retries_the_same_row_later_while_other_chats_carry_on(world: 
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        (FaultKind.SERVER_ERROR, "server_error"),
-        (FaultKind.TIMEOUT, "timeout"),
-        (FaultKind.NETWORK, "network"),
+        (FaultKind.SERVER_ERROR, ErrorKind.SERVER_ERROR),
+        (FaultKind.TIMEOUT, ErrorKind.TIMEOUT),
+        (FaultKind.NETWORK, ErrorKind.NETWORK),
     ],
 )
 async def test_transient_errors_back_off_and_keep_per_chat_order(
-    world: World, kind: FaultKind, expected: str
+    world: World, kind: FaultKind, expected: ErrorKind
 ):
     w = world
     p, q = (
@@ -70,7 +74,7 @@ async def test_transient_errors_back_off_and_keep_per_chat_order(
 
     await w.deliver()
     row = await w.row(first)
-    assert (row.status, row.last_error_kind) == ("pending", expected)
+    assert (row.status, row.last_error_kind) == (OutboxStatus.PENDING, expected)
     assert row.not_before > w.clock.now()
 
     await w.drain()
@@ -104,7 +108,7 @@ async def test_a_ten_minute_outage_loses_nothing_and_ends_in_order(world: World)
     expected = [f"第{m}分钟" for m in range(10)]
     assert all(w.texts(chat) == expected for chat in chats)
     assert w.rejected == 0
-    assert {r.status for r in await w.rows()} == {"sent"}
+    assert {r.status for r in await w.rows()} == {OutboxStatus.SENT}
 
 
 async def test_forbidden_group_is_marked_rerouted_and_the_coordinators_told_once(world: World):
@@ -122,7 +126,7 @@ async def test_forbidden_group_is_marked_rerouted_and_the_coordinators_told_once
     binding = await w.binding("housing")
     assert binding.unreachable_at is not None
     assert "移出" in (binding.unreachable_reason or "")
-    assert [r.status for r in await w.rows() if r.chat_id == housing] == ["rerouted"] * 2
+    assert [r.status for r in await w.rows() if r.chat_id == housing] == [OutboxStatus.REROUTED] * 2
     assert len([c for c in w.tg.calls_to("sendMessage") if c.chat_id == housing]) == 1
     assert len(notices(w)) == 1 and "/bind housing" in notices(w)[0]
     forwarded = [t for t in w.texts(ADMIN) if t.startswith("【转送】")]
@@ -160,10 +164,10 @@ async def test_a_row_sent_straight_to_an_unreachable_group_is_rerouted_without_a
             OutboxMessage(
                 chat_id=housing,
                 department_id=binding.department_id,
-                kind="text",
+                kind=OutboxKind.TEXT,
                 text="直接写入的消息",
                 parse_mode="HTML",
-                status="pending",
+                status=OutboxStatus.PENDING,
                 not_before=w.clock.now(),
                 attempts=0,
                 created_at=w.clock.now(),
@@ -185,8 +189,8 @@ async def test_a_person_who_blocked_the_bot_is_not_retried_and_reported_once(wor
     await w.drain()
 
     rows = [r for r in await w.rows() if r.chat_id == person.record.id]
-    assert [r.status for r in rows] == ["dead"] * 3
-    assert all(r.last_error_kind == "forbidden" and r.attempts <= 1 for r in rows)
+    assert [r.status for r in rows] == [OutboxStatus.DEAD] * 3
+    assert all(r.last_error_kind is ErrorKind.FORBIDDEN and r.attempts <= 1 for r in rows)
     assert len(notices(w)) == 1 and "屏蔽" in notices(w)[0]
 
 
@@ -223,7 +227,7 @@ async def test_a_row_that_migrates_twice_is_given_up(world: World):
             now=w.clock.now(),
         )
     assert (first, second) == (True, False)
-    assert (await w.row(row_id)).status == "dead"
+    assert (await w.row(row_id)).status == OutboxStatus.DEAD
 
 
 async def test_other_400s_are_dead_at_once_and_told_once_per_kind(world: World):
@@ -235,7 +239,11 @@ async def test_other_400s_are_dead_at_once_and_told_once_per_kind(world: World):
     await w.send(p, "正常消息")
     await w.drain()
     row = await w.row(bad1)
-    assert (row.status, row.attempts, row.last_error_kind) == ("dead", 1, "bad_request")
+    assert (row.status, row.attempts, row.last_error_kind) == (
+        OutboxStatus.DEAD,
+        1,
+        ErrorKind.BAD_REQUEST,
+    )
     assert "can't parse entities" in (row.last_error or "").lower()
     assert w.texts(p) == ["正常消息"]  # a dead row does not block the chat
     assert len(notices(w)) == 1
@@ -298,8 +306,51 @@ async def test_the_token_never_reaches_the_log_or_the_outbox(
         row = await w.row(row_id)
     finally:
         await w.stop()
-    assert row.status == "pending" and row.last_error_kind == "network"
+    assert row.status == OutboxStatus.PENDING and row.last_error_kind is ErrorKind.NETWORK
     assert "<token>" in (row.last_error or "")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "sendMessage" in logged and FAKE_TOKEN not in logged
     assert FAKE_TOKEN not in (row.last_error or "")
+
+
+async def test_the_unreachable_notice_comes_before_the_forwarded_pings(world: World):
+    """The coordinator first learns why, then reads the department's forwarded messages."""
+    w = world
+    housing = w.tg.create_group("住建办工作群")
+    await w.bind("housing", housing, "住建办工作群")
+    await w.to_department("housing", "【催办】请住建办报到")
+    await w.tg.remove_bot(housing, by=w.admin)
+    await w.drain()
+
+    heads = [t.split("\n", 1)[0][:6] for t in w.texts(ADMIN)]
+    assert heads == ["【送达异常】", "【转送】住建"]
+
+
+async def test_blocked_person_and_lost_group_notices_say_what_happens_next(world: World):
+    """A block drops what was waiting, not the person: say so, and who can undo it."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    await w.send(2001, "给张的消息")
+    await w.send(-4009999, "给一个不存在的群")
+    await w.drain()
+
+    blocked, lost = notices(w)
+    assert "已停止发送" not in blocked
+    assert "对方已屏蔽机器人" in blocked and "发送 /start，此后的消息即可送达" in blocked
+    assert "本人" not in lost and "请将机器人重新拉入该群" in lost
+
+
+async def test_a_person_blocking_again_another_day_is_reported_again(world: World):
+    """One notice per person and day: a burst makes one, a new block next month another."""
+    w = world
+    person = w.tg.user(2001, "张")
+    await person.block_bot()
+    await w.send(2001, "第一条")
+    await w.send(2001, "第二条")
+    await w.drain()
+    assert len(notices(w)) == 1
+    w.clock.advance(days=30)
+    await w.send(2001, "一个月后")
+    await w.drain()
+    assert len(notices(w)) == 2

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from services.clock import FakeClock
 from sim.simulation import Simulation
 from tests.delivery.support import ADMIN, World
@@ -38,9 +38,9 @@ async def test_messages_wait_for_the_persons_start_in_order_while_others_carry_o
 
     assert w.texts(other.id) == ["别人的"]
     assert w.texts(newcomer.id) == []
-    assert (await w.row(first)).status == "held"
+    assert (await w.row(first)).status == OutboxStatus.HELD
     statuses = [r.status for r in await w.rows() if r.chat_id == newcomer.id]
-    assert statuses == ["held", "pending", "pending"]
+    assert statuses == [OutboxStatus.HELD, OutboxStatus.PENDING, OutboxStatus.PENDING]
     # One try, then the chat waits: no retry storm, no failure notice, nothing dead.
     w.clock.advance(timedelta(hours=1))
     await settle(w)
@@ -57,7 +57,7 @@ async def test_messages_wait_for_the_persons_start_in_order_while_others_carry_o
     assert "此前有 3 条消息" in w.texts(newcomer.id)[-1]
     await w.drain()
     assert w.texts(newcomer.id)[1:] == ["一", "二", "三"]
-    assert {r.status for r in await w.rows() if r.chat_id == newcomer.id} == {"sent"}
+    assert {r.status for r in await w.rows() if r.chat_id == newcomer.id} == {OutboxStatus.SENT}
     assert notices(w) == []
 
 
@@ -72,8 +72,8 @@ async def test_chat_not_found_for_a_person_is_held_but_a_block_is_still_reported
 
     await settle(w)
 
-    assert (await w.row(held)).status == "held"
-    assert (await w.row(dead)).status == "dead"
+    assert (await w.row(held)).status == OutboxStatus.HELD
+    assert (await w.row(dead)).status == OutboxStatus.DEAD
     assert len(notices(w)) == 1 and "屏蔽" in notices(w)[0]
     await unseen.start()
     await w.drain()
@@ -103,7 +103,7 @@ async def test_the_quick_start_order_loses_nothing(sqlite_url: str, clock: FakeC
                 .order_by(OutboxMessage.id)
             )
         )
-    assert rows and rows[0].status == "held"
+    assert rows and rows[0].status == OutboxStatus.HELD
     assert len([c for c in tg.calls if c.chat_id == ADMIN and c.method == "sendMessage"]) == 1
 
     await coord.start()

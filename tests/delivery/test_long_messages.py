@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from faketg.html import parse_html
-from models.outbox import OutboxMessage
+from models.outbox import ErrorKind, OutboxKind, OutboxMessage, OutboxStatus
 from services.outbox import Button, Outgoing, enqueue
 from tests.delivery.support import World
 
@@ -42,7 +42,7 @@ async def test_a_crash_after_the_first_part_resumes_with_the_second(world: World
     async with w.rt.transaction() as s:
         row = await s.get(OutboxMessage, row_id)
         assert row is not None  # as if part 1 went out and then the process died
-        row.status, row.parts_sent, row.message_ids = "sending", 1, [4242]
+        row.status, row.parts_sent, row.message_ids = OutboxStatus.SENDING, 1, [4242]
     await w.stop()
     await w.start()
 
@@ -51,7 +51,7 @@ async def test_a_crash_after_the_first_part_resumes_with_the_second(world: World
     parts = w.tg.bot_messages(group)
     assert len(parts) == 2 and parts[0].text.startswith("第4段")
     row = await w.row(row_id)
-    assert (row.status, row.parts_sent) == ("sent", 3)
+    assert (row.status, row.parts_sent) == (OutboxStatus.SENT, 3)
     assert row.message_ids is not None and row.message_ids[0] == 4242
 
 
@@ -65,11 +65,11 @@ async def test_a_long_caption_moves_into_a_following_text(world: World):
     await w.send(
         group,
         caption,
-        kind="photo",
+        kind=OutboxKind.PHOTO,
         media=[photo.photo.file_id],
         buttons=[[Button("报到", data="case:ack:2:1")]],
     )
-    await w.send(group, "短说明", kind="photo", media=[photo.photo.file_id])
+    await w.send(group, "短说明", kind=OutboxKind.PHOTO, media=[photo.photo.file_id])
 
     await w.drain()
 
@@ -88,18 +88,21 @@ async def test_edits_follow_the_card_and_an_unchanged_edit_is_done(world: World)
         for text in ("【派遣】已报到", "【派遣】已报到"):
             await enqueue(
                 s,
-                Outgoing(text=text, kind="edit_text", target_outbox_id=card),
+                Outgoing(text=text, kind=OutboxKind.EDIT_TEXT, target_outbox_id=card),
                 chat_id=group,
                 now=w.clock.now(),
             )
         await enqueue(
-            s, Outgoing(kind="edit_markup", target_outbox_id=card), chat_id=group, now=w.clock.now()
+            s,
+            Outgoing(kind=OutboxKind.EDIT_MARKUP, target_outbox_id=card),
+            chat_id=group,
+            now=w.clock.now(),
         )
     await w.drain()
 
     (shown,) = w.tg.bot_messages(group)
     assert shown.text == "【派遣】已报到" and shown.buttons == ()
-    assert {r.status for r in await w.rows()} == {"sent"}
+    assert {r.status for r in await w.rows()} == {OutboxStatus.SENT}
 
 
 async def test_an_edit_of_a_message_that_never_arrived_is_dropped_quietly(world: World):
@@ -112,12 +115,12 @@ async def test_an_edit_of_a_message_that_never_arrived_is_dropped_quietly(world:
     async with w.rt.transaction() as s:
         edit = await enqueue(
             s,
-            Outgoing(text="新内容", kind="edit_text", target_outbox_id=card),
+            Outgoing(text="新内容", kind=OutboxKind.EDIT_TEXT, target_outbox_id=card),
             chat_id=p.record.id,
             now=w.clock.now(),
         )
     assert edit is not None
     await w.drain()
     row = await w.row(edit)
-    assert (row.status, row.last_error_kind) == ("dead", "invalid")
+    assert (row.status, row.last_error_kind) == (OutboxStatus.DEAD, ErrorKind.INVALID)
     assert w.texts(p.record.id) == []

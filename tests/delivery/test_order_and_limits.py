@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from services.outbox import Button, Outgoing, enqueue
 from tests.delivery.support import World
 
@@ -24,7 +24,7 @@ async def test_rows_go_out_in_per_chat_order_with_ids_recorded(any_world: World)
 
     assert w.texts_by_chat() == expected
     rows = await w.rows()
-    assert {r.status for r in rows} == {"sent"}
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
     assert all(r.message_ids and r.parts_sent == 1 and r.attempts == 1 for r in rows)
     assert w.rejected == 0
 
@@ -130,7 +130,11 @@ async def test_claimed_rows_of_a_killed_process_are_sent_again_on_start(world: W
     async with w.rt.transaction() as s:
         row = await s.get(OutboxMessage, row_id)
         assert row is not None
-        row.status, row.claimed_by, row.claimed_at = "sending", "dead-host:1:abc", w.clock.now()
+        row.status, row.claimed_by, row.claimed_at = (
+            OutboxStatus.SENDING,
+            "dead-host:1:abc",
+            w.clock.now(),
+        )
     assert await w.deliver() == 0  # claimed by someone else, not stale yet
 
     await w.stop()
@@ -145,7 +149,11 @@ async def test_on_postgresql_a_stale_claim_is_taken_back_after_the_timeout(any_w
     async with w.rt.transaction() as s:
         row = await s.get(OutboxMessage, row_id)
         assert row is not None
-        row.status, row.claimed_by, row.claimed_at = "sending", "gone:1:abc", w.clock.now()
+        row.status, row.claimed_by, row.claimed_at = (
+            OutboxStatus.SENDING,
+            "gone:1:abc",
+            w.clock.now(),
+        )
     courier = w.courier()
     await courier.recover(exclusive=False)
     assert await w.deliver() == 0
@@ -156,4 +164,4 @@ async def test_on_postgresql_a_stale_claim_is_taken_back_after_the_timeout(any_w
     async with w.rt.transaction() as s:
         assert (
             await s.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row_id))
-        ) == "sent"
+        ) == OutboxStatus.SENT

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from faketg.html import parse_html
-from services.textsplit import split_text, truncate, visible_length
+from services.textsplit import esc, pack, split_text, truncate, visible_length
 
 
 def test_short_text_is_left_alone():
@@ -83,3 +83,34 @@ def test_every_part_is_valid_html_within_the_limit_and_nothing_is_lost(
         return
     # Only whitespace at the cuts may go missing.
     assert "".join("".join(seen).split()) == "".join(plain.split())
+
+
+def test_esc_escapes_markup_but_not_quotes():
+    assert esc('<b>"A&B"</b>') == '&lt;b&gt;"A&amp;B"&lt;/b&gt;'
+
+
+def test_pack_fills_each_message_up_to_the_limit_and_never_cuts_a_piece():
+    assert pack([], 10) == []
+    assert pack(["aaaa", "bbbb", "cc"], 9) == ["aaaa\nbbbb", "cc"]  # 9 characters fit exactly
+    assert pack(["aaaa", "bbbb", "cc"], 8) == ["aaaa", "bbbb\ncc"]
+    assert pack(["x" * 20, "y"], 10) == ["x" * 20, "y"]  # too long alone: left for split_text
+    assert pack(["head", "", "tail"], 100) == ["head\n\ntail"]  # empty lines are kept
+    assert pack(["a", "b"], 4, sep="\n\n") == ["a\n\nb"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab字 ", max_size=12), max_size=30),
+    st.integers(min_value=1, max_value=40),
+    st.sampled_from(["\n", "\n\n"]),
+)
+def test_pack_keeps_everything_in_order_in_as_few_messages_as_fit(
+    items: list[str], limit: int, sep: str
+):
+    messages = pack(items, limit, sep=sep)
+    groups = [message.split(sep) for message in messages]  # items hold no line breaks
+    assert [item for group in groups for item in group] == items
+    for message, group in zip(messages, groups, strict=True):
+        assert len(message) <= limit or len(group) == 1
+    for message, following in zip(messages, groups[1:], strict=False):
+        assert len(message + sep + following[0]) > limit  # it went on only when it had to

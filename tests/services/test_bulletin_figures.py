@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import make_sessions
 from models.bulletin import DutyKind, DutySpec, ReportStatus
 from models.period import MonthPeriod
-from models.reminders import ReminderOccurrence
+from models.reminders import OccurrenceStatus, ReminderOccurrence
 from services.bulletin.docx import render_docx
 from services.bulletin.figures import compute_bulletin
 from services.bulletin.summary import render_summary
@@ -206,10 +206,15 @@ async def seed_known_month(sessions) -> None:
         # Meeting reminders of December: the police held theirs, the housing office did not;
         # November's occurrence and another rule's are not December's police meetings.
         for rule, dept, due, status in (
-            ("police_dispatch_meeting", "police_bureau", sh(2026, 12, 1, 9), "held"),
-            ("police_dispatch_meeting", "police_bureau", sh(2026, 11, 2, 9), "held"),
-            ("housing_property_meeting", "housing", sh(2026, 12, 1, 9), "postponed"),
-            ("social_dispatch_meeting", "social_affairs", sh(2026, 12, 1, 9), "held"),
+            ("police_dispatch_meeting", "police_bureau", sh(2026, 12, 1, 9), OccurrenceStatus.HELD),
+            ("police_dispatch_meeting", "police_bureau", sh(2026, 11, 2, 9), OccurrenceStatus.HELD),
+            ("housing_property_meeting", "housing", sh(2026, 12, 1, 9), OccurrenceStatus.POSTPONED),
+            (
+                "social_dispatch_meeting",
+                "social_affairs",
+                sh(2026, 12, 1, 9),
+                OccurrenceStatus.HELD,
+            ),
         ):
             s.add(
                 ReminderOccurrence(
@@ -219,7 +224,7 @@ async def seed_known_month(sessions) -> None:
                     due_on=due.astimezone(SH).date(),
                     due_at=due,
                     status=status,
-                    held_on=due.astimezone(SH).date() if status == "held" else None,
+                    held_on=due.astimezone(SH).date() if status is OccurrenceStatus.HELD else None,
                     created_at=due,
                 )
             )

@@ -1,5 +1,5 @@
 """Real test databases: a migrated SQLite template copied per test, and a PostgreSQL database
-created once per run (truncated between tests). PostgreSQL tests skip, with the reason, when
+created once per run (emptied between tests). PostgreSQL tests skip, with the reason, when
 no server answers."""
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.db import make_engine, upgrade_sync
+from bot.db import upgrade_sync
 from models.base import Base
 
 T = TypeVar("T")
@@ -35,6 +34,7 @@ def sqlite_template(directory: Path) -> Path:
 
 
 def sqlite_copy(template: Path, directory: Path) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
     target = directory / "firegrid.db"
     shutil.copyfile(template, target)
     return f"sqlite+aiosqlite:///{target}"
@@ -67,6 +67,10 @@ def _pg_create() -> tuple[str | None, str]:
     name = f"firegrid_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        # A throwaway database need not wait for each commit to reach the disk: the commits
+        # are the same, only their fsync is skipped (it dominated the PostgreSQL tests' time
+        # on a busy machine). What the tests check is unchanged.
+        asyncio.run(_admin(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         return None, f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}"
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
@@ -80,11 +84,19 @@ def pg_drop(url: str) -> None:
 
 
 async def pg_truncate(url: str) -> None:
-    """Empty every table (keeps the schema) so each test starts clean."""
+    """Empty every table and restart every id sequence (keeps the schema) so each test starts
+    clean, as TRUNCATE ... RESTART IDENTITY would. DELETE instead: TRUNCATE gives each of the
+    tables and their indexes new files, ~0.2 s on a quiet machine and over 1 s on a busy one;
+    deleting the few rows one test left is ~10 times faster (measured on 23 tables)."""
     import models.all_tables  # noqa: F401
 
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    await engine.dispose()
+    children_first = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    conn = await asyncpg.connect(_asyncpg_dsn(url), timeout=10)
+    try:
+        sequences = await conn.fetch("SELECT schemaname, sequencename FROM pg_sequences")
+        script = [f'DELETE FROM "{name}"' for name in children_first]
+        script += [f'ALTER SEQUENCE "{r[0]}"."{r[1]}" RESTART' for r in sequences]
+        async with conn.transaction():
+            await conn.execute(";\n".join(script))
+    finally:
+        await conn.close()

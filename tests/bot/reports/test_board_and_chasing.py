@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from models.period import MonthPeriod
 from models.reports import BoardState
+from services.clock import FakeClock
 from services.forms import coordinators
 from services.forms.deadlines import config_of
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.filler import fill
 from tests.bot.reports.helpers import bind, clock_at, member, shanghai
+from tests.cases.botoffice import GRID, open_office
 
 
 async def office(sqlite_url: str):
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     zhang = await member(sim, 2001, "张社区", "community_qianshan")
@@ -159,3 +163,60 @@ async def test_coordinator_views_a_submission_with_its_photos(sqlite_url):
     await coord.send(ADMIN, "/reports 不存在的部门")
     assert "未找到部门“不存在的部门”" in last_text(sim, ADMIN)
     await sim.stop()
+
+
+async def test_a_missed_optional_report_is_not_shown_overdue_on_the_board_or_the_menu(
+    sqlite_url: str, clock: FakeClock
+):
+    # Monday 30 November: the November deadline has passed, nothing was submitted
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg = office.tg
+        await office.coord.send(ADMIN, "/status 2026-11")
+        board = "\n".join(m.text for m in tg.chat_view(ADMIN)[-2:])
+        optional = [line for line in board.splitlines() if "（选报）" in line]
+        required = [line for line in board.splitlines() if "社区工作制度履行情况" in line]
+        assert optional and required, board
+        assert all("❌" not in line and "未报送" in line for line in optional), board
+        assert all("❌ 逾期未交" in line for line in required), board
+
+        await office.grid.send(GRID, "/report")
+        menu = tg.last_message(GRID).text
+        line = next(x for x in menu.splitlines() if "亮点和先进经验" in x)
+        assert "❌" not in line and "未报送" in line, menu
+    finally:
+        await office.sim.stop()
+
+
+async def test_the_viewer_does_not_show_a_missed_optional_report_overdue(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        await office.coord.send(ADMIN, "/reports housing 2026-11")
+        texts = [m.text for m in office.tg.chat_view(ADMIN)[-3:]]
+        optional = next(t for t in texts if "亮点和先进经验" in t)
+        assert "❌" not in optional and "未报送" in optional, texts
+    finally:
+        await office.sim.stop()
+
+
+async def test_board_and_viewer_understand_months_as_people_write_them(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, coord = office.tg, office.coord
+        for command, month in [
+            ("/status 2026年11月", "2026年11月月报报送情况"),
+            ("/status 2026/10", "2026年10月月报报送情况"),
+            ("/status 本月", "2026年11月月报报送情况"),
+            ("/status 上月", "2026年10月月报报送情况"),
+            ("/reports housing 上月", "2026年10月"),
+        ]:
+            await coord.send(ADMIN, command)
+            texts = [m.text for m in tg.chat_view(ADMIN)[-3:] if m.from_bot]
+            assert any(month in t for t in texts), (command, texts)
+            assert not any(t.startswith("用法") or "未找到部门" in t for t in texts), texts
+    finally:
+        await office.sim.stop()

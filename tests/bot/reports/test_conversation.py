@@ -6,16 +6,20 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from models.reports import ReportEvent, ReportSubmission
+from models.reports import ReportEvent, ReportEventKind, ReportSubmission
+from services.clock import FakeClock
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.helpers import clock_at, last_buttons, member, shanghai
+from tests.cases.botoffice import open_office
 
 QUESTION_1 = "三级消防和网格化工作部署调度会议"
 
 
 async def police_sim(sqlite_url: str) -> Simulation:
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     return sim
@@ -213,7 +217,12 @@ async def test_late_edit_refused_until_a_coordinator_unlocks(sqlite_url):
         row = await s.scalar(select(ReportSubmission))
         kinds = list(await s.scalars(select(ReportEvent.kind).order_by(ReportEvent.id)))
     assert row is not None and row.late and row.unlocked_at is None
-    assert kinds == ["started", "late_edit_refused", "unlocked", "submitted"]
+    assert kinds == [
+        ReportEventKind.STARTED,
+        ReportEventKind.LATE_EDIT_REFUSED,
+        ReportEventKind.UNLOCKED,
+        ReportEventKind.SUBMITTED,
+    ]
     await li.send(me, "/report police_monthly")
     assert "如需更正，请联系协调员解锁" in last_text(sim, me)
     await sim.stop()
@@ -238,3 +247,22 @@ async def test_submitted_report_can_be_corrected_before_the_deadline(sqlite_url)
     assert row is not None and row.answers is not None
     assert row.answers["inspected_units"] == 20 and not row.late
     await sim.stop()
+
+
+async def test_typing_at_an_empty_list_names_the_button_on_screen(
+    sqlite_url: str, clock: FakeClock
+):
+    office = await open_office(Simulation(database_url=sqlite_url, clock=clock))
+    try:
+        tg, housing = office.tg, office.actors[4002]
+        office.sim.clock.advance(timedelta(days=1))  # 1 December: the December report is open
+        await housing.send(4002, "/report")
+        await housing.press(4002, "住建办物业消防工作情况（12月）")
+        assert "添加会议" in [b.label for row in tg.last_message(4002).buttons for b in row]
+        await housing.send(4002, "12月1日")
+        answer = tg.last_message(4002)
+        labels = [b.label for row in answer.buttons for b in row]
+        assert answer.text.startswith("❗请点击“添加会议”或“完成”。"), answer.text
+        assert "再加一条" not in answer.text.split("\n")[0] and "再加一条" not in labels
+    finally:
+        await office.sim.stop()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.reports import ReportSubmission
+from models.reports import ReportSubmission, SubmissionStatus
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.helpers import bind, clock_at, last_buttons, member
 
 
@@ -16,7 +16,9 @@ async def submissions(sim: Simulation) -> list[ReportSubmission]:
 
 
 async def test_community_fills_its_form_with_groups_and_photos(sqlite_url):
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     tg = sim.tg
@@ -75,7 +77,7 @@ async def test_community_fills_its_form_with_groups_and_photos(sqlite_url):
     await zhang.press(me, "提交")
     assert "已收到，谢谢。千山社区2026年11月《社区工作制度履行情况》已提交" in last_text(sim, me)
     rows = await submissions(sim)
-    assert len(rows) == 1 and rows[0].status == "submitted"
+    assert len(rows) == 1 and rows[0].status is SubmissionStatus.SUBMITTED
     answers = rows[0].answers
     assert answers is not None
     assert answers["meetings"][1] == {

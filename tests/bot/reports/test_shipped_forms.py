@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from models.forms import GroupQuestion, PhotosQuestion
 from models.org import Department
-from models.reports import ReportSubmission
+from models.reports import ReportSubmission, SubmissionStatus
 from services.forms.config import load_forms
 from services.orgconfig import load_org
 from sim.office import ADMIN, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.filler import comparable, fill
 from tests.bot.reports.helpers import clock_at, member
 
@@ -42,7 +42,9 @@ async def test_each_shipped_form_end_to_end(sqlite_url, form_key):
     form = FORMS.form(form_key)
     assert form is not None
     department = first_department(form_key)
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     if department == "coordinator_office":
@@ -63,7 +65,7 @@ async def test_each_shipped_form_end_to_end(sqlite_url, form_key):
         dept = await s.scalar(select(Department).where(Department.key == department))
     assert row is not None and dept is not None
     assert row.department_id == dept.id and row.form_key == form.key and row.period == "2026-11"
-    assert row.status == "submitted" and not row.late
+    assert row.status is SubmissionStatus.SUBMITTED and not row.late
     assert row.answers is not None
     assert comparable(form, row.answers) == expected
     sim.tg.check()

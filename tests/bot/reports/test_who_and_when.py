@@ -11,14 +11,16 @@ from sqlalchemy.engine import Connection
 
 from models.reports import ReportSubmission
 from sim.office import ADMIN, invite, last_text
-from sim.simulation import Simulation
+from sim.simulation import FAST_HANDS, Simulation
 from tests.bot.reports.helpers import bind, clock_at, member
 
 FILLERS = "月报由千山社区的成员或负责人填报；网格员负责吹哨上报和核查。"
 
 
 async def office(sqlite_url: str) -> Simulation:
-    sim = Simulation(database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,))
+    sim = Simulation(
+        database_url=sqlite_url, clock=clock_at(2026, 11, 16), admins=(ADMIN,), flood=FAST_HANDS
+    )
     sim.tg.user(ADMIN, "王", "协调")
     await sim.start()
     return sim

@@ -252,3 +252,12 @@ def test_empty_month_is_a_sensible_document(empty):
     assert row_of(headline, "吹哨隐患（起）") == ["吹哨隐患（起）", "0", "—", "—"]
     assert row_of(headline, "按时报到率") == ["按时报到率", "—", "—", "—"]
     assert texts[-1] == "2025年1月27日"
+
+
+def test_a_month_before_the_bot_is_a_document_without_figures(empty):
+    before = empty.model_copy(update={"before_records": True})
+    doc = read(render_docx(before))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "本月早于系统启用，无业务记录。" in text and "本月无可通报的业务数据。" in text
+    assert doc.tables == [] and "本月无吹哨隐患" not in text
+    assert text.rstrip().endswith("2025年1月27日")

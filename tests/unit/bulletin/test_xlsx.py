@@ -158,3 +158,9 @@ def test_empty_month_workbook(empty):
     summary = {r[0]: r[1:] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary["吹哨隐患（起）"] == (0, "—", "—")
     assert summary["按时报到率（%）"] == ("—", "—", "—")
+
+
+def test_a_month_before_the_bot_is_a_workbook_of_one_note(empty):
+    wb = book(render_xlsx(empty.model_copy(update={"before_records": True})))
+    assert wb.sheetnames == ["说明"]
+    assert wb["说明"]["A2"].value == "本月早于系统启用，无业务记录。"

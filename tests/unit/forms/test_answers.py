@@ -13,9 +13,9 @@ from services.forms.answers import (
     Photos,
     clean_text,
     format_answer,
-    format_date,
     parse_answer,
 )
+from services.timefmt import fmt_date
 from tests.unit.forms.helpers import PERIOD, TODAY, question
 
 
@@ -278,4 +278,4 @@ def test_format_answer_in_chinese():
         "（1）日期：2026年11月5日（周四）；人数：30人\n（2）日期：2026年11月12日（周四）；人数：（未填写）"
     )
     assert format_answer(group, []) == "无"
-    assert format_date(date(2026, 11, 20)) == "2026年11月20日（周五）"
+    assert fmt_date(date(2026, 11, 20)) == "2026年11月20日（周五）"

@@ -330,10 +330,10 @@ def test_review_card_shortens_long_texts():
 def test_screens_offer_the_right_buttons():
     screen = render(FORM, Draft(), period=PERIOD)
     assert "第1/6题" in screen.text and "检查次数" in screen.text
-    assert [[b.action for b in row] for row in screen.rows] == [["back"]]
+    assert [[b.data for b in row] for row in screen.rows] == [["back"]]
     d = fill_to_review()
     review = render(FORM, d, period=PERIOD)
-    actions = [b.action for row in review.rows for b in row]
+    actions = [b.data for row in review.rows for b in row]
     assert actions[:6] == [f"edit:{q.key}" for q in FORM.questions]
     assert actions[-2:] == ["back", "submit"]
     d = ok(press(d, "edit:who"))
