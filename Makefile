@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest run demo bench clean
+.PHONY: test lint typecheck pytest run demo bench docs template clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers scheduler models services faketg sim bench
+	$(BIN)/mypy bot handlers scheduler models services faketg sim bench tools
 	$(BIN)/pytest
 
 pytest: $(STAMP)
@@ -26,6 +26,15 @@ run: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/firegrid demo
+
+# Page PNGs of the sample 通报 through LibreOffice (skipped with a message when not installed).
+docs: $(STAMP)
+	$(BIN)/python -m pip install -q pypdfium2 || echo "pypdfium2 not installed: pages cannot be drawn"
+	$(BIN)/python -m tools.render_docs
+
+# Rewrite the shipped Word template from services/bulletin/template.py.
+template: $(STAMP)
+	$(BIN)/python -m services.bulletin.template
 
 # Benchmarks print figures (they are not tests); see the README for what each measures.
 bench: $(STAMP)

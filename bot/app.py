@@ -29,7 +29,7 @@ from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
 from handlers.menus import publish_menus
 from scheduler import jobs
-from services.bulletin.config import check_bulletin_against_forms
+from services.bulletin.config import check_bulletin_against_forms, check_bulletin_template
 from services.clock import Clock, SystemClock
 from services.forms.config import load_org_forms
 from services.org_sync import ensure_admins, sync_org
@@ -106,6 +106,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         forms=load_org_forms(org, settings.firegrid_org),
     )
     check_bulletin_against_forms(org, runtime.forms, str(settings.firegrid_org))
+    check_bulletin_template(org, runtime.org_dir, str(settings.firegrid_org))
     builder = (
         Application.builder()
         .token(token)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import ConfigError, load_settings
-from services.bulletin.config import check_bulletin_against_forms
+from services.bulletin.config import check_bulletin_against_forms, check_bulletin_template
 from services.forms.config import load_org_forms
 from services.orgconfig import OrgFileError, load_org
 
@@ -60,6 +60,7 @@ def check_config(path: str | None) -> int:
     forms = load_org_forms(org, file)
     print(f"  report forms: {len(forms.forms)} ({', '.join(f.key for f in forms.forms)})")
     check_bulletin_against_forms(org, forms, str(file))
+    check_bulletin_template(org, file.resolve().parent, str(file))
     bulletin = org.bulletin
     print(
         f"  bulletin: last workday {bulletin.deliver_at:%H:%M}, {len(bulletin.duties)} duties, "

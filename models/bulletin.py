@@ -313,6 +313,29 @@ class FormTable(_Dto):
         return self
 
 
+class DocumentInfo(_Dto):
+    """The 通报 as an office document: who it goes to, its 发文字号 once signed, 版记."""
+
+    # 主送, without the colon.
+    addressees: str = "各有关部门、各社区"
+    # 抄送 (the 版记's first line); empty: the line is left out.
+    cc: list[str] = Field(default_factory=list)
+    # 印发机关; empty: the issuing office.
+    printer: str = ""
+    # The org file's pattern, e.g. `千管三级办〔{year}〕{n}号`.
+    number_pattern: str = "〔{year}〕{n}号"
+    # Assigned at 签发; None: a draft, its number left blank for the clerk.
+    number: str | None = None
+    # Paragraphs of 工作要求 a coordinator added before signing.
+    requirements: list[str] = Field(default_factory=list)
+
+    def number_line(self, year: int) -> str:
+        """The 发文字号, or the pattern with the number left blank (`〔2026〕　　号`)."""
+        if self.number is not None:
+            return self.number
+        return self.number_pattern.format(year=year, n="　　")
+
+
 class Bulletin(_Dto):
     """Everything the month's bulletin states; renderers read nothing else."""
 
@@ -336,6 +359,7 @@ class Bulletin(_Dto):
     notes: list[str] = Field(default_factory=list)
     # The month ended before the bot's first record: its zeros are not facts.
     before_records: bool = False
+    document: DocumentInfo = Field(default_factory=DocumentInfo)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -343,7 +367,12 @@ class Bulletin(_Dto):
 
     @property
     def title(self) -> str:
-        return f"关于{self.period.label}消防网格化工作情况的通报"
+        return "".join(self.title_parts)
+
+    @property
+    def title_parts(self) -> list[str]:
+        """The title in words: a long title is broken only between them."""
+        return ["关于", self.period.label, "消防网格化", "工作情况", "的通报"]
 
     def file_stem(self) -> str:
         """Base name for the attached files, e.g. `通报-2026-12`."""
@@ -429,8 +458,31 @@ class DutySpec(_Spec):
         return self
 
 
+def check_number_pattern(pattern: str) -> str:
+    """A 发文字号 pattern must name {year} and {n} and nothing else in braces."""
+    try:
+        sample = pattern.format(year=2026, n=1)
+    except (KeyError, IndexError, ValueError):
+        raise ValueError(
+            f"'{pattern}': write the number as e.g. 千管三级办〔{{year}}〕{{n}}号 "
+            "(only {year} and {n} in braces)"
+        ) from None
+    if "{year}" not in pattern or "{n}" not in pattern or sample == pattern:
+        raise ValueError(f"'{pattern}': the pattern needs both {{year}} and {{n}}")
+    return pattern
+
+
 class BulletinSpec(_Spec):
     """The org file's `bulletin:` block."""
+
+    # The Word template (a path relative to the org file); None: the shipped GB/T 9704 one.
+    template: str | None = None
+    # 发文字号, e.g. `千管三级办〔{year}〕{n}号`; None: the office's short name〔{year}〕{n}号.
+    number: str | None = None
+    # 主送, 抄送 and 印发机关 (None: the issuing office) of the document.
+    addressees: str = Field(default="各有关部门、各社区", min_length=1, max_length=200)
+    cc: list[str] = Field(default_factory=list)
+    printer: str | None = None
 
     # Delivered on the last workday of each month at this local time.
     deliver_at: time = time(16, 0)
@@ -446,6 +498,11 @@ class BulletinSpec(_Spec):
     duties: list[DutySpec] = Field(default_factory=list)
     # Report answers quoted as highlights (亮点和先进经验), as `form.question`.
     highlights: list[str] = Field(default_factory=lambda: ["highlights.highlight"])
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: str | None) -> str | None:
+        return None if value is None else check_number_pattern(value)
 
     @field_validator("highlights")
     @classmethod

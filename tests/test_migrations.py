@@ -27,4 +27,4 @@ def test_one_head_so_new_migrations_have_one_parent():
     from bot.db import alembic_config
 
     heads = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///unused")).get_heads()
-    assert heads == ["0009_h3_dialogs"]
+    assert heads == ["0010_h15_docs_signoff"]

@@ -14,11 +14,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.bulletin import Bulletin, BulletinSpec
-from models.bulletin_runs import BulletinRun
+from models.bulletin_runs import BulletinRun, RunStatus
 from models.period import MonthPeriod
 from services.bulletin.chart import render_chart
 from services.bulletin.docx import render_docx
 from services.bulletin.figures import bot_epoch, compute_bulletin
+from services.bulletin.issue import (
+    document_info,
+    number_pattern,
+    peek_number,
+    take_number,
+    template_bytes,
+)
 from services.bulletin.summary import render_summary
 from services.bulletin.xlsx import render_xlsx
 from services.outbox import Outgoing, enqueue_to_coordinators
@@ -50,13 +57,16 @@ class BulletinFiles:
         ]
 
 
-def render_files(bulletin: Bulletin) -> BulletinFiles:
-    """Render the summary and the three documents (CPU work: call it off the event loop)."""
+def render_files(bulletin: Bulletin, template: bytes | None = None) -> BulletinFiles:
+    """Render the summary and the three documents (CPU work: call it off the event loop).
+
+    The chart is drawn first: the 通报 embeds it where its text refers to it.
+    """
     with _RENDER_LOCK:
         png = render_chart(bulletin)
     return BulletinFiles(
         summary=render_summary(bulletin),
-        docx=render_docx(bulletin),
+        docx=render_docx(bulletin, chart=png, template=template),
         xlsx=render_xlsx(bulletin),
         png=png,
         stem=bulletin.file_stem(),
@@ -69,11 +79,30 @@ def due_at(period: MonthPeriod, spec: BulletinSpec, cal: WorkdayCalendar, tz: Zo
     return datetime.combine(day, spec.deliver_at, tzinfo=tz).astimezone(UTC)
 
 
-async def build_files(rt: Runtime, period: MonthPeriod, now: datetime) -> BulletinFiles:
-    """Compute a month's bulletin in one read transaction and render it in a worker thread."""
+async def compute(
+    rt: Runtime,
+    period: MonthPeriod,
+    now: datetime,
+    *,
+    number: str | None = None,
+    requirements: str = "",
+) -> Bulletin:
+    """A month's bulletin in one read transaction, with its 发文字号 and 工作要求 if given."""
     async with rt.transaction() as session:
         bulletin = await compute_bulletin(session, rt, period, now)
-    return await asyncio.to_thread(render_files, bulletin)
+    document = document_info(rt.org, number=number, requirements=requirements)
+    return bulletin.model_copy(update={"document": document})
+
+
+async def render(rt: Runtime, bulletin: Bulletin) -> BulletinFiles:
+    """Render in a worker thread, in the template the org file names (read now)."""
+    template = template_bytes(rt.org, rt.org_dir)
+    return await asyncio.to_thread(render_files, bulletin, template)
+
+
+async def build_files(rt: Runtime, period: MonthPeriod, now: datetime) -> BulletinFiles:
+    """Compute a month's bulletin (unnumbered: a working copy) and render it."""
+    return await render(rt, await compute(rt, period, now))
 
 
 async def enqueue_files(
@@ -156,7 +185,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             continue
         if now - due > timedelta(hours=spec.catch_up_hours):
             async with rt.transaction() as session:
-                if await _claim(session, period, due, "missed", now) is not None:
+                if await _claim(session, period, due, RunStatus.MISSED, now) is not None:
                     await enqueue_to_coordinators(
                         session,
                         Outgoing(text=_missed_text(period, due, rt.tz)),
@@ -166,12 +195,26 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
                     log.warning("bulletin %s missed (due %s)", period.key, due.isoformat())
                     acted.append(period.key)
             continue
-        # Figures and files first (reads and CPU), then one short write transaction.
-        files = await build_files(rt, period, now)
+        # Figures and files first (reads and CPU), then one short write transaction; the
+        # number is peeked before and taken inside it (rendered again if another took it).
+        year = now.astimezone(rt.tz).year
         async with rt.transaction() as session:
-            run_id = await _claim(session, period, due, "sent", now)
+            expected = await peek_number(session, year)
+        pattern = number_pattern(rt.org)
+        bulletin = await compute(rt, period, now, number=pattern.format(year=year, n=expected))
+        files = await render(rt, bulletin)
+        async with rt.transaction() as session:
+            run_id = await _claim(session, period, due, RunStatus.SENT, now)
             if run_id is None:
                 continue
+            n = await take_number(session, year)
+            if n != expected:
+                bulletin = bulletin.model_copy(
+                    update={
+                        "document": document_info(rt.org, number=pattern.format(year=year, n=n))
+                    }
+                )
+                files = await render(rt, bulletin)
             recipients = await enqueue_files(
                 session,
                 files,
@@ -182,6 +225,9 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             run = await session.get(BulletinRun, run_id)
             assert run is not None
             run.recipients = recipients
+            run.number_year, run.number = year, n
+            run.number_text = pattern.format(year=year, n=n)
+            run.signed_at = now
         log.info("bulletin %s queued for %d recipients", period.key, recipients)
         acted.append(period.key)
     return acted

@@ -50,6 +50,7 @@ from models.people import Person
 from models.period import MonthPeriod
 from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
+from services.bulletin.issue import document_info
 from services.forms.answers import format_answer
 from services.forms.deadlines import ReportConfig, deadline_of
 from services.timefmt import fmt_datetime
@@ -885,4 +886,5 @@ async def compute_bulletin(
         forms=reports.forms,
         notes=notes,
         before_records=before,
+        document=document_info(src.org),
     )

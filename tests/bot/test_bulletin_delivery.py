@@ -65,7 +65,8 @@ async def test_sent_once_at_1600_on_the_last_workday_and_not_again_after_restart
     assert "本通报数据截至12月31日 16:00。" in sent[0].text
     assert [m.document.file_name for m in sent[1:]] == FILES
     docx = Document(io.BytesIO(sim.tg.document_bytes(sent[1])))
-    assert docx.paragraphs[0].text == "关于2026年12月消防网格化工作情况的通报"
+    title = next(p for p in docx.paragraphs if p.style.name == "公文标题")
+    assert title.text.replace("\n", "") == "关于2026年12月消防网格化工作情况的通报"
     assert load_workbook(io.BytesIO(sim.tg.document_bytes(sent[2]))).sheetnames[0] == "汇总"
     assert sim.tg.document_bytes(sent[3]).startswith(b"\x89PNG")
     assert await runs(sim) == [("2026-12", "sent", 1)]

@@ -42,7 +42,10 @@ def test_a_month_before_the_bot_states_no_figures_in_the_files():
     doc = Document(io.BytesIO(render_docx(before)))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "本月早于系统启用，无业务记录。" in text and "本月无可通报的业务数据。" in text
-    assert doc.tables == [] and "本月无吹哨隐患" not in text
+    # No table of figures: only the 版记 (抄送/印发) of every 通报.
+    (record,) = doc.tables
+    assert record.rows[-1].cells[-1].text == "2025年1月27日印发"
+    assert "本月无吹哨隐患" not in text
     assert text.rstrip().endswith("2025年1月27日")
     book = openpyxl.load_workbook(io.BytesIO(render_xlsx(before)))
     assert book.sheetnames == ["说明"]
