@@ -148,6 +148,27 @@ class HazardFigures(_Dto):
     oldest_open: list[OpenCase] = Field(default_factory=list)
 
 
+class LaneResponse(_Dto):
+    """One department's dispatches on one kind of ladder (urgent or normal) in the month.
+
+    Each dispatch is measured against the limit of the ladder it ran on: a 30-minute urgent
+    ladder and a one-workday normal one are never mixed into one median.
+    """
+
+    urgent: bool
+    cases: int = Field(ge=0)
+    acks: int = Field(ge=0)
+    median_ack_minutes: float | None = None
+    # The ladder's time until the first escalation (median over the lane's dispatches).
+    ack_limit_minutes: float | None = None
+    # Median of each 报到's time as a percentage of its own dispatch's limit.
+    median_share: float | None = None
+
+    @property
+    def label(self) -> str:
+        return "紧急" if self.urgent else "一般"
+
+
 class DepartmentResponse(_Dto):
     """How one department answered the cases dispatched to it in the month."""
 
@@ -165,6 +186,8 @@ class DepartmentResponse(_Dto):
     ack_limit_minutes: float | None = None
     # Dispatches not yet 报到 whose window (until the first escalation) is still open.
     awaiting_ack: int = Field(ge=0, default=0)
+    # The same dispatches split by ladder (urgent first): what the chart compares.
+    lanes: list[LaneResponse] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> DepartmentResponse:
