@@ -282,8 +282,9 @@ async def lane_figures(
     base = select().select_from(cd).join(Case, Case.id == cd.case_id).where(dispatched)
     limit = minutes_between(cd.ack_due_at, cd.ladder_started_at, dialect)
     counts = await session.execute(
-        base.add_columns(lane.label("lane"), func.count(), func.sum(case((acked, 1), else_=0)))
-        .group_by(lane)
+        base.add_columns(
+            lane.label("lane"), func.count(), func.sum(case((acked, 1), else_=0))
+        ).group_by(lane)
     )
     acks_q = await quantiles(session, case((acked, ack_minutes), else_=None), lane, base, (MEDIAN,))
     limit_q = await quantiles(session, limit, lane, base, (MEDIAN,))
