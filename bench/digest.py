@@ -39,8 +39,8 @@ from models.orgfile import OrgFile
 from models.people import Person
 from models.period import MonthPeriod
 from models.reports import ReportSubmission, SubmissionStatus
-from services.bulletin.delivery import render_files
 from services.bulletin.figures import Window, compute_bulletin, departments, ledger
+from services.bulletin.files import render_files
 from services.forms.config import load_org_forms
 from services.org_sync import responsible_keys, sync_org
 from services.orgconfig import load_org

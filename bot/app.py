@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
+import handlers.bulletin
 import handlers.cases
 import handlers.digest
 import handlers.groups
@@ -50,6 +51,7 @@ FEATURES: list[ModuleType] = [
     handlers.reminders,
     handlers.reports,
     handlers.digest,
+    handlers.bulletin,
     handlers.outbox,
     handlers.router,
 ]

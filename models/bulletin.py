@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -509,6 +510,17 @@ class BulletinSpec(_Spec):
 
     # Delivered on the last workday of each month at this local time.
     deliver_at: time = time(16, 0)
+    # true: a draft (送审稿) goes to the coordinators first and the 通报 is issued at 签发;
+    # false: the numbered 通报 goes out at once.
+    sign_off: bool = True
+    # A draft not signed by this local time on the next workday is handled as `unsigned` says.
+    sign_by: time = time(12, 0)
+    # send: issued unsigned (unnumbered, marked so); remind: the coordinators are reminded
+    # again and the deadline moves to the next workday.
+    unsigned: Literal["send", "remind"] = "send"
+    # Who receives the issued 通报 besides the coordinators: leaders (the leading group's
+    # group, or each leader privately), departments (each department's group).
+    audience: list[Literal["leaders", "departments"]] = Field(default_factory=list)
     include_leading_group: bool = False
     # After downtime, a bulletin missed by less than this is still sent; older ones are
     # recorded as missed and the coordinators are told.
@@ -535,7 +547,7 @@ class BulletinSpec(_Spec):
                 raise ValueError(f"'{ref}': write the form key and question key as form.question")
         return value
 
-    @field_validator("deliver_at", mode="before")
+    @field_validator("deliver_at", "sign_by", mode="before")
     @classmethod
     def _yaml_sexagesimal(cls, value: object) -> object:
         # YAML 1.1 reads an unquoted 16:00 as the base-60 integer 960.

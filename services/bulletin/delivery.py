@@ -2,107 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.bulletin import Bulletin, BulletinSpec
+from models.bulletin import BulletinSpec
 from models.bulletin_runs import BulletinRun, RunStatus
 from models.period import MonthPeriod
-from services.bulletin.chart import render_chart
-from services.bulletin.docx import render_docx
-from services.bulletin.figures import bot_epoch, compute_bulletin
-from services.bulletin.issue import (
-    document_info,
-    number_pattern,
-    peek_number,
-    take_number,
-    template_bytes,
-)
-from services.bulletin.summary import render_summary
-from services.bulletin.xlsx import render_xlsx
+from services.bulletin.figures import bot_epoch
+from services.bulletin.files import BulletinFiles, compute, render
+from services.bulletin.issue import document_info, number_pattern, peek_number, take_number
+from services.bulletin.signoff import claim, settle_deadlines, start_draft
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
 from services.workdays import WorkdayCalendar
 
 log = logging.getLogger("firegrid.bulletin")
 
-# matplotlib's rc_context changes process-wide settings: one chart at a time.
-_RENDER_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class BulletinFiles:
-    """What goes to a coordinator: the chat summary, then three documents."""
-
-    summary: str
-    docx: bytes
-    xlsx: bytes
-    png: bytes
-    stem: str
-
-    def documents(self) -> list[tuple[str, bytes, str]]:
-        """(file name, bytes, caption), in the order they are sent."""
-        return [
-            (f"{self.stem}.docx", self.docx, "通报（Word）"),
-            (f"{self.stem}-台账.xlsx", self.xlsx, "台账（Excel）"),
-            (f"{self.stem}-统计图.png", self.png, "统计图"),
-        ]
-
-
-def render_files(bulletin: Bulletin, template: bytes | None = None) -> BulletinFiles:
-    """Render the summary and the three documents (CPU work: call it off the event loop).
-
-    The chart is drawn first: the 通报 embeds it where its text refers to it.
-    """
-    with _RENDER_LOCK:
-        png = render_chart(bulletin)
-    return BulletinFiles(
-        summary=render_summary(bulletin),
-        docx=render_docx(bulletin, chart=png, template=template),
-        xlsx=render_xlsx(bulletin),
-        png=png,
-        stem=bulletin.file_stem(),
-    )
-
 
 def due_at(period: MonthPeriod, spec: BulletinSpec, cal: WorkdayCalendar, tz: ZoneInfo) -> datetime:
     """When the month's bulletin is due: its last workday at the configured local time (UTC)."""
     day = cal.last_workday_of_month(period.year, period.month)
     return datetime.combine(day, spec.deliver_at, tzinfo=tz).astimezone(UTC)
-
-
-async def compute(
-    rt: Runtime,
-    period: MonthPeriod,
-    now: datetime,
-    *,
-    number: str | None = None,
-    requirements: str = "",
-) -> Bulletin:
-    """A month's bulletin in one read transaction, with its 发文字号 and 工作要求 if given."""
-    async with rt.transaction() as session:
-        bulletin = await compute_bulletin(session, rt, period, now)
-    document = document_info(rt.org, number=number, requirements=requirements)
-    return bulletin.model_copy(update={"document": document})
-
-
-async def render(rt: Runtime, bulletin: Bulletin) -> BulletinFiles:
-    """Render in a worker thread, in the template the org file names (read now)."""
-    template = template_bytes(rt.org, rt.org_dir)
-    return await asyncio.to_thread(render_files, bulletin, template)
-
-
-async def build_files(rt: Runtime, period: MonthPeriod, now: datetime) -> BulletinFiles:
-    """Compute a month's bulletin (unnumbered: a working copy) and render it."""
-    return await render(rt, await compute(rt, period, now))
 
 
 async def enqueue_files(
@@ -135,21 +59,6 @@ async def enqueue_files(
         )
         recipients = max(recipients, len(ids))
     return recipients
-
-
-async def _claim(
-    session: AsyncSession, period: MonthPeriod, due: datetime, status: str, now: datetime
-) -> int | None:
-    """Insert the month's occurrence row; None when it already exists (sent or missed)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(BulletinRun)
-        .values(period=period.key, due_at=due, status=status, recorded_at=now, recipients=0)
-        .on_conflict_do_nothing(index_elements=["period"])
-        .returning(BulletinRun.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 def _missed_text(period: MonthPeriod, due: datetime, tz: ZoneInfo) -> str:
@@ -185,7 +94,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             continue
         if now - due > timedelta(hours=spec.catch_up_hours):
             async with rt.transaction() as session:
-                if await _claim(session, period, due, RunStatus.MISSED, now) is not None:
+                if await claim(session, period, due, RunStatus.MISSED, now) is not None:
                     await enqueue_to_coordinators(
                         session,
                         Outgoing(text=_missed_text(period, due, rt.tz)),
@@ -194,6 +103,11 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
                     )
                     log.warning("bulletin %s missed (due %s)", period.key, due.isoformat())
                     acted.append(period.key)
+            continue
+        if spec.sign_off:
+            if await start_draft(rt, period, due, now):
+                log.info("bulletin %s: draft sent to the coordinators for 签发", period.key)
+                acted.append(period.key)
             continue
         # Figures and files first (reads and CPU), then one short write transaction; the
         # number is peeked before and taken inside it (rendered again if another took it).
@@ -204,7 +118,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
         bulletin = await compute(rt, period, now, number=pattern.format(year=year, n=expected))
         files = await render(rt, bulletin)
         async with rt.transaction() as session:
-            run_id = await _claim(session, period, due, RunStatus.SENT, now)
+            run_id = await claim(session, period, due, RunStatus.SENT, now)
             if run_id is None:
                 continue
             n = await take_number(session, year)
@@ -230,4 +144,6 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             run.signed_at = now
         log.info("bulletin %s queued for %d recipients", period.key, recipients)
         acted.append(period.key)
+    # Drafts past their sign_by: issued unsigned or the coordinators reminded, as configured.
+    acted += await settle_deadlines(rt, now)
     return acted
