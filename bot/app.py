@@ -24,6 +24,7 @@ import handlers.updates
 import handlers.whistle
 from bot.db import is_sqlite, make_engine, make_sessions, upgrade
 from bot.delivery import Courier
+from bot.metrics import MeteredApplication, Metrics, metrics_of
 from bot.ratelimit import OutboundLimiter, Pacing, SharedRateLimiter, SystemPacing
 from bot.settings import Settings
 from handlers.context import BotData, ChatData, CustomContext
@@ -111,6 +112,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     check_bulletin_template(org, runtime.org_dir, str(settings.firegrid_org))
     builder = (
         Application.builder()
+        .application_class(MeteredApplication)
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .context_types(ContextTypes(context=CustomContext, bot_data=BotData, chat_data=ChatData))
@@ -127,13 +129,15 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     if limiter is not None:
         builder = builder.rate_limiter(SharedRateLimiter(limiter, pacing))  # type: ignore[arg-type]
     app = builder.build()
+    metrics = Metrics()
+    app.metrics = metrics  # type: ignore[attr-defined]
     data: BotData = app.bot_data
     data.runtime = runtime
     data.infra = Infra(
         engine=engine,
         database_url=settings.database_url,
         migrate=opts.migrate,
-        courier=Courier(app.bot, runtime, limiter=limiter, pacing=pacing),
+        courier=Courier(app.bot, runtime, limiter=limiter, pacing=pacing, metrics=metrics),
         background_delivery=opts.scheduler,
         tick_seconds=settings.firegrid_tick_seconds,
     )
@@ -144,7 +148,11 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
     app.add_error_handler(on_error)
     if opts.scheduler:
         jobs.install(
-            app, every=settings.firegrid_tick_seconds, after=deliver, logs=infra_of(app).tick_logs
+            app,
+            every=settings.firegrid_tick_seconds,
+            after=deliver,
+            logs=infra_of(app).tick_logs,
+            observe=metrics.tick_step,
         )
     return app
 
@@ -164,7 +172,9 @@ async def tick_once(app: Application) -> None:
     """One tick by hand (tests and the demo drive time themselves)."""
     rt = app.bot_data.runtime
     assert rt is not None
-    await jobs.run_steps(rt, rt.now(), logs=infra_of(app).tick_logs)
+    await jobs.run_steps(
+        rt, rt.now(), logs=infra_of(app).tick_logs, observe=metrics_of(app).tick_step
+    )
     await deliver(app)
 
 

@@ -28,7 +28,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
@@ -279,6 +279,14 @@ async def _job(session: AsyncSession, row: OutboxMessage) -> Job:
     return job
 
 
+class DeliveryMetrics(Protocol):
+    """What the courier reports as it goes (bot.metrics.Metrics)."""
+
+    def delivered(self, outcome: str) -> None: ...
+
+    def retry_asked(self, seconds: float) -> None: ...
+
+
 def default_worker_id() -> str:
     """host:pid:random — unique per process, readable in the outbox table."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -299,6 +307,7 @@ class Courier:
     batch: int = 200
     max_wait: float = 5.0  # longest pause for a chat's bucket inside one pass
     stats: Counter[str] = field(default_factory=Counter)
+    metrics: DeliveryMetrics | None = None
     # A failing pass (the database is down) is retried every second: logged once, not each time.
     pass_log: OutageLog = field(default_factory=lambda: OutageLog("outbox delivery pass", log))
     _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -401,6 +410,8 @@ class Courier:
                         continue
                 outcome = await self.deliver_row(head.id)
                 self.stats[outcome] += 1
+                if self.metrics is not None:
+                    self.metrics.delivered(outcome)
                 if outcome is Outcome.SKIPPED:
                     continue
                 changed = True
@@ -595,6 +606,7 @@ class Courier:
             job.attempts,
             detail,
             extra,
+            extra={"chat": job.chat_id, "row": job.id},
         )
 
     async def _failed(self, job: Job, exc: TelegramError) -> Outcome:
@@ -602,6 +614,8 @@ class Courier:
         now = self.rt.now()
         if isinstance(exc, RetryAfter):
             seconds = retry_after_seconds(exc)
+            if self.metrics is not None:
+                self.metrics.retry_asked(seconds)
             if self.limiter is not None:
                 self.limiter.hold(job.chat_id, seconds)
             async with self.rt.transaction() as session:
@@ -634,6 +648,7 @@ class Courier:
                 "chat %s has not been opened by its person yet (row %s): held until /start",
                 job.chat_id,
                 job.id,
+                extra={"chat": job.chat_id, "row": job.id},
             )
             return Outcome.HELD
         gone = isinstance(exc, BadRequest) and "chat not found" in detail.lower()

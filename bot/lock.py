@@ -1,15 +1,18 @@
 """One `firegrid run` per SQLite database: a lock file beside it, held while the process lives.
 
-The operating system drops an flock when its process dies, even on SIGKILL, so a crashed run
-never blocks the next one. PostgreSQL needs no lock: workers claim rows with SKIP LOCKED.
+`filelock` takes an OS lock (flock on Linux and macOS, msvcrt on Windows), which the operating
+system drops when its process dies, even on SIGKILL or a killed console on Windows, so a crashed
+run never blocks the next one. The holder's pid goes in `<lock>.pid` beside it (a locked file
+cannot be read on Windows). PostgreSQL needs no lock: workers claim rows with SKIP LOCKED.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
+from contextlib import suppress
 from pathlib import Path
-from typing import IO
+
+from filelock import FileLock, Timeout
 
 from bot.db import sqlite_path
 
@@ -19,37 +22,36 @@ class AlreadyRunning(Exception):
 
 
 class ProcessLock:
-    """An exclusive, non-blocking flock on `<database>.lock`."""
+    """An exclusive, non-blocking lock on `<database>.lock`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: IO[str] | None = None
+        self.pid_file = path.with_name(path.name + ".pid")
+        # Not thread-local and not shared: a second ProcessLock on the same file, even in this
+        # process, is refused like another process would be.
+        self._lock = FileLock(path, timeout=0, thread_local=False, is_singleton=False)
 
     def acquire(self) -> ProcessLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
+            self._lock.acquire(blocking=False)
+        except Timeout:
+            holder = "another process"
+            with suppress(OSError):
+                holder = self.pid_file.read_text(encoding="utf-8").strip() or holder
             raise AlreadyRunning(
                 f"firegrid is already running on {self.path.with_suffix('')} ({holder}); "
                 "stop it first — one process per SQLite database (use PostgreSQL to run several)."
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
-        self._file = handle
+        with suppress(OSError):
+            self.pid_file.write_text(f"pid {os.getpid()}\n", encoding="utf-8")
         return self
 
     def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        if self._lock.is_locked:
+            with suppress(OSError):
+                self.pid_file.unlink()
+            self._lock.release()
 
 
 def lock_database(database_url: str) -> ProcessLock | None:

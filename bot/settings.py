@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +23,9 @@ DATABASE_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 DATABASE_EXAMPLES = (
     "sqlite+aiosqlite:///./data/firegrid.db or postgresql+asyncpg://user:password@host:5432/db"
 )
+
+
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 
 
 class ConfigError(Exception):
@@ -39,6 +45,54 @@ class Settings(BaseSettings):
     firegrid_tz: str = "Asia/Shanghai"
     firegrid_tick_seconds: float = Field(default=30.0, gt=0)
     firegrid_invite_days: int = Field(default=7, gt=0)
+    # Webhook mode (unset: long polling). The URL's last path segment is the route's <path>.
+    firegrid_webhook_url: str | None = None
+    firegrid_webhook_secret: SecretStr | None = None
+    firegrid_listen: str = "127.0.0.1:8080"
+    firegrid_log_format: Literal["text", "json"] = "text"
+    firegrid_log_level: str = "INFO"
+
+    @field_validator("firegrid_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parsed = urlparse(value)
+        if parsed.scheme != "https" or not parsed.netloc:
+            raise ValueError(
+                f"'{value}' is not an https URL; Telegram delivers webhooks over HTTPS only "
+                "(e.g. https://bot.example.org/telegram/firegrid)"
+            )
+        if not parsed.path.rstrip("/").rsplit("/", 1)[-1]:
+            raise ValueError(
+                f"'{value}' has no path; end it with /telegram/<something>, "
+                "e.g. https://bot.example.org/telegram/firegrid"
+            )
+        return value
+
+    @field_validator("firegrid_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(
+                f"'{value}' is not host:port; write e.g. 127.0.0.1:8080 or 0.0.0.0:8080"
+            )
+        return value.strip()
+
+    @field_validator("firegrid_log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("firegrid_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"'{value}' is not a log level; use DEBUG, INFO, WARNING or ERROR")
+        return level
 
     @field_validator("telegram_api_base_url")
     @classmethod
@@ -104,6 +158,26 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.firegrid_tz)
 
+    @property
+    def log_level(self) -> int:
+        return int(logging.getLevelName(self.firegrid_log_level))
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        host, _, port = self.firegrid_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    def webhook(self) -> Webhook | None:
+        """Webhook mode's URL, route path and secret; None in polling mode."""
+        if self.firegrid_webhook_url is None:
+            return None
+        secret = self.firegrid_webhook_secret
+        return Webhook(
+            url=self.firegrid_webhook_url,
+            path=urlparse(self.firegrid_webhook_url).path.rstrip("/").rsplit("/", 1)[-1],
+            secret=secret.get_secret_value() if secret is not None else "",
+        )
+
     def require_token(self) -> str:
         """The token, or a ConfigError saying how to get one."""
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
@@ -120,10 +194,38 @@ class Settings(BaseSettings):
         return token
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates, the route that receives them, and the shared secret."""
+
+    url: str
+    path: str
+    secret: str
+
+
+def _check_webhook(settings: Settings) -> Settings:
+    """A webhook URL needs a secret Telegram can send back (setWebhook's secret_token)."""
+    if settings.firegrid_webhook_url is None:
+        return settings
+    secret = settings.firegrid_webhook_secret
+    value = secret.get_secret_value().strip() if secret is not None else ""
+    if not value:
+        raise ConfigError(
+            "FIREGRID_WEBHOOK_SECRET is required with FIREGRID_WEBHOOK_URL: set 32 or more "
+            "letters, digits, _ or - (e.g. the output of: openssl rand -hex 32)"
+        )
+    if not WEBHOOK_SECRET_PATTERN.match(value):
+        raise ConfigError(
+            "FIREGRID_WEBHOOK_SECRET is too short or has other characters than letters, digits, "
+            "_ and -: use 32 to 256 of them (e.g. the output of: openssl rand -hex 32)"
+        )
+    return settings
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings; any mistake becomes a ConfigError naming the key."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return _check_webhook(Settings(**overrides))  # type: ignore[arg-type]
     except UnicodeDecodeError:
         raise ConfigError(
             ".env: not UTF-8 text; save it as UTF-8 (e.g. in the editor's 'Save with encoding' menu)"

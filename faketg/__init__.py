@@ -53,6 +53,10 @@ Faults (tg.faults), each optionally per method (name, names or SEND_METHODS) and
     bad_request(description);  outage(on=True, kind=FaultKind.NETWORK);  remove(f); clear()
     timeout/network_error/server_error(delivered=True): the call takes effect, the answer is lost.
     hits: every failed call.
+Polling and webhooks, as Telegram: a getUpdates arriving while another waits ends the waiting
+one with 409 "Conflict: terminated by other getUpdates request" (tg.polling says whether one
+waits); setWebhook (https URL, secret_token checked, allowed_updates) makes getUpdates answer
+409 until deleteWebhook; tg.webhook holds the parameters set, getWebhookInfo reports them.
 Limits: FakeTelegram(enforce_limits=True, clock=time.monotonic) answers 429 above 30 msg/s
 overall, 20/min per group, 1/s per private chat (leaky buckets), counting tg.limits.rejected.
 

@@ -93,6 +93,8 @@ class BotApi:
             "deletemycommands": self.delete_my_commands,
             "getchat": self.get_chat,
             "deletewebhook": self.delete_webhook,
+            "setwebhook": self.set_webhook,
+            "getwebhookinfo": self.get_webhook_info,
             "deletemessage": self.delete_message,
             "getfile": self.get_file,
         }
@@ -548,10 +550,47 @@ class BotApi:
         return data
 
     def delete_webhook(self, params: Params, files: Mapping[str, UploadedFile]) -> bool:
-        """deleteWebhook: the fake never has a webhook."""
+        """deleteWebhook: polling may start again."""
         if params.flag("drop_pending_updates"):
             self.w.drop_pending_updates()
+        self.w.webhook = None
         return True
+
+    def set_webhook(self, params: Params, files: Mapping[str, UploadedFile]) -> bool:
+        """setWebhook: an https URL; a secret of 1-256 of A-Z a-z 0-9 _ -, as Telegram checks."""
+        url = params.text("url") or ""
+        if not url:
+            self.w.webhook = None  # an empty URL removes the webhook
+            return True
+        if not url.startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.text("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("secret token contains unallowed characters")
+        if params.flag("drop_pending_updates"):
+            self.w.drop_pending_updates()
+        allowed = params.obj("allowed_updates")
+        self.w.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": allowed if isinstance(allowed, list) else None,
+            "max_connections": params.integer("max_connections") or 40,
+        }
+        return True
+
+    def get_webhook_info(self, params: Params, files: Mapping[str, UploadedFile]) -> Any:
+        """getWebhookInfo (the secret is never shown, as in Telegram)."""
+        hook = self.w.webhook or {}
+        info: dict[str, Any] = {
+            "url": hook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.w.pending_updates()),
+        }
+        if hook:
+            info["max_connections"] = hook["max_connections"]
+            if hook["allowed_updates"] is not None:
+                info["allowed_updates"] = hook["allowed_updates"]
+        return info
 
     def delete_message(self, params: Params, files: Mapping[str, UploadedFile]) -> bool:
         """deleteMessage."""

@@ -254,6 +254,10 @@ class FakeTelegramServer:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
             log.debug("fake Telegram connection ended: %r", exc)
+        except asyncio.CancelledError:
+            # stop_async cancels open connections (a long poll, say). Ending normally here keeps
+            # asyncio's stream callback from logging the cancellation as an unhandled error.
+            log.debug("fake Telegram connection closed at shutdown")
         finally:
             self._connections.discard(task)
             writer.close()

@@ -71,6 +71,16 @@ class Gap:
 
 Outcome = Reply | NoAnswer | Gap
 
+# Telegram's own 409 texts.
+POLLING_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+
 
 def _fault_outcome(fault: Fault) -> Outcome:
     error = fault.error()
@@ -142,6 +152,12 @@ class FakeTelegram:
         self._order: list[MessageRecord] = []
         self._by_chat: dict[int, list[MessageRecord]] = {}
         self._updates: list[dict[str, Any]] = []
+        # setWebhook's parameters while a webhook is set (getUpdates then answers 409).
+        self.webhook: dict[str, Any] | None = None
+        # Each getUpdates takes the next number; a waiting one with an older number was
+        # superseded by another poller and answers 409, as Telegram does.
+        self._poll_generation = 0
+        self._polls_waiting = 0
         # The newest update handed to the bot (a test delivers it again to replay it).
         self.last_update: dict[str, Any] | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
@@ -462,6 +478,10 @@ class FakeTelegram:
                 outcome = _fault_outcome(fault)
                 self._log(method, params, outcome, chat_id)
                 return outcome
+            if key == "getupdates" and self.webhook is not None:
+                outcome = Reply(409, ApiError(409, WEBHOOK_CONFLICT).body())
+                self._log(method, params, outcome, None)
+                return outcome
             if key != "getupdates":
                 outcome = self._dispatch(key, method, params, files)
                 if fault is not None:
@@ -507,13 +527,45 @@ class FakeTelegram:
             count = len(media) if isinstance(media, list) else 1
         return self.limits.admit(chat.id, chat.is_group, count)
 
+    @property
+    def polling(self) -> bool:
+        """Whether a getUpdates call is waiting now (a bot polls this token)."""
+        with self._lock:
+            return self._polls_waiting > 0
+
     async def _long_poll(self, method: str, params: Params, fault: Fault | None) -> Outcome:
         timeout = params.number("timeout") or 0.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        with self._lock:
+            # A newer getUpdates ends the one waiting (Telegram: "terminated by other
+            # getUpdates request"), so two processes polling one token both see 409s.
+            self._poll_generation += 1
+            generation = self._poll_generation
+            self._polls_waiting += 1
+            self._notify()
+        try:
+            return await self._wait_for_updates(method, params, fault, generation, deadline)
+        finally:
+            with self._lock:
+                self._polls_waiting -= 1
+
+    async def _wait_for_updates(
+        self, method: str, params: Params, fault: Fault | None, generation: int, deadline: float
+    ) -> Outcome:
+        loop = asyncio.get_running_loop()
         while True:
             with self._waiter() as changed:
                 with self._lock:
+                    conflict = None
+                    if self.webhook is not None:
+                        conflict = WEBHOOK_CONFLICT
+                    elif generation != self._poll_generation:
+                        conflict = POLLING_CONFLICT
+                    if conflict is not None:
+                        reply = Reply(409, ApiError(409, conflict).body())
+                        self._log(method, params, reply, None)
+                        return reply
                     updates = self._take_updates(params)
                     remaining = deadline - loop.time()
                     if updates or remaining <= 0:

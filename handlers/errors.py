@@ -29,7 +29,14 @@ async def on_error(update: object, context: CustomContext) -> None:
     if answered_too_late(error):
         log.info("a button press was answered too late for Telegram (over 15 s): %s", error)
         return
-    log.error("handler failed: %s: %s", type(error).__name__, error, exc_info=error)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    log.error(
+        "handler failed: %s: %s",
+        type(error).__name__,
+        error,
+        exc_info=error,
+        extra={"chat": chat.id if chat is not None else None},
+    )
     if not isinstance(update, Update):
         return
     try:

@@ -10,6 +10,7 @@ button is checked against the step the stored draft is at.
 from __future__ import annotations
 
 import contextlib
+import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -34,6 +35,8 @@ from services.cases.views import load_view
 from services.dialogs import Dialog, clear_dialog, get_draft, set_dialog
 from services.errors import Refusal
 from services.outbox import Button
+
+log = logging.getLogger("firegrid.cases")
 
 WHISTLERS = frozenset({Role.GRID_WORKER, Role.COORDINATOR})
 COMMANDS = [
@@ -310,6 +313,12 @@ async def _submit(
             now=rt.now(),
         )
         await clear_dialog(session, person.telegram_user_id, person.telegram_user_id, DIALOG_KIND)
+    log.info(
+        "case %s whistled by person %s",
+        view.number,
+        person.id,
+        extra={"case": view.number, "chat": person.telegram_user_id},
+    )
     await press.answer("已提交")
     await _close_buttons(update)
     await _say(update, context, cards.dispatched_reply(view), [])

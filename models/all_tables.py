@@ -5,6 +5,7 @@ from models import (  # noqa: F401
     cases,
     chats,
     dialogs,
+    heartbeats,
     org,
     outbox,
     people,

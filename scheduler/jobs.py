@@ -7,6 +7,7 @@ are idempotent, so a tick that runs twice (or after a crash) changes nothing the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from telegram.ext import Application, ContextTypes
 from services.bulletin.delivery import deliver_month_end
 from services.cases.tick import step as cases_step
 from services.forms.chase import chase_step
+from services.ops import heartbeat_step
 from services.outage import OutageLog, is_connection_error
 from services.reminders.tick import reminders_step
 from services.runtime import Runtime
@@ -25,6 +27,8 @@ log = logging.getLogger("firegrid.scheduler")
 
 Step = Callable[[Runtime, datetime], Awaitable[object]]
 AfterTick = Callable[[Application], Awaitable[object]]
+# Told each step's name, duration in seconds and whether it succeeded (the metrics listen).
+StepObserver = Callable[[str, float, bool], None]
 
 # Due-work steps, in order; each feature adds its own.
 STEPS: list[Step] = [
@@ -33,6 +37,7 @@ STEPS: list[Step] = [
     reminders_step,
     deliver_month_end,
     prune_processed_updates,
+    heartbeat_step,  # last: /readyz reads when the tick last got this far
 ]
 
 
@@ -49,11 +54,15 @@ class TickLogs:
     steps: dict[str, OutageLog] = field(default_factory=dict)
 
     def of(self, step: Step) -> OutageLog:
-        name = getattr(step, "__qualname__", repr(step))
+        name = step_name(step)
         found = self.steps.get(name)
         if found is None:
             found = self.steps[name] = OutageLog(f"tick step {name}", log)
         return found
+
+
+def step_name(step: Step) -> str:
+    return getattr(step, "__qualname__", repr(step))
 
 
 async def run_steps(
@@ -61,13 +70,17 @@ async def run_steps(
     now: datetime,
     steps: Sequence[Step] | None = None,
     logs: TickLogs | None = None,
+    observe: StepObserver | None = None,
 ) -> None:
     """Run every step once; a failing step is logged (see TickLogs) and does not stop the others."""
     logs = logs or TickLogs()
     database_down = False
     for step in STEPS if steps is None else steps:
+        started = time.perf_counter()
+        ok = False
         try:
             await step(rt, now)
+            ok = True
         except Exception as exc:
             if not is_connection_error(exc):
                 logs.of(step).failed(exc, now)
@@ -76,6 +89,9 @@ async def run_steps(
                 logs.database.failed(exc, now)
         else:
             logs.of(step).succeeded(now)
+        finally:
+            if observe is not None:
+                observe(step_name(step), time.perf_counter() - started, ok)
     if not database_down:
         logs.database.succeeded(now)
 
@@ -86,13 +102,14 @@ def install(
     every: float,
     after: AfterTick | None = None,
     logs: TickLogs | None = None,
+    observe: StepObserver | None = None,
 ) -> None:
     """Schedule the tick on PTB's JobQueue (the job only calls services; rows hold the state)."""
     tick_logs = logs or TickLogs()
 
     async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         rt: Runtime = context.application.bot_data.runtime  # type: ignore[attr-defined]
-        await run_steps(rt, rt.now(), logs=tick_logs)
+        await run_steps(rt, rt.now(), logs=tick_logs, observe=observe)
         if after is not None:
             await after(context.application)
 

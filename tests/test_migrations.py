@@ -27,4 +27,29 @@ def test_one_head_so_new_migrations_have_one_parent():
     from bot.db import alembic_config
 
     heads = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///unused")).get_heads()
-    assert heads == ["0010_h15_docs_signoff"]
+    assert len(heads) == 1, f"several heads, join them with a merge revision: {heads}"
+
+
+def test_the_heads_read_from_the_files_are_alembics_heads():
+    """bot.db.migration_heads parses the files so a start on a current schema skips alembic."""
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config, migration_heads
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///:memory:"))
+    assert migration_heads() == set(script.get_heads())
+
+
+async def test_a_current_schema_is_recognised_and_a_new_one_is_not(db_url: str, tmp_path):
+    from bot.db import make_engine, migration_heads, schema_revisions
+
+    engine = make_engine(db_url)
+    try:
+        assert await schema_revisions(engine) == migration_heads()
+    finally:
+        await engine.dispose()
+    empty = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert await schema_revisions(empty) == set()
+    finally:
+        await empty.dispose()

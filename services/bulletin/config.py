@@ -6,8 +6,8 @@ from pathlib import Path
 
 from models.forms import FormsFile, GroupQuestion, IntegerQuestion, YesNoQuestion
 from models.orgfile import OrgFile
-from services.bulletin.docxwriter import TemplateError
 from services.bulletin.issue import check_template
+from services.bulletin.templatefile import TemplateError
 from services.orgconfig import OrgFileError
 
 # Answers the bulletin can count as "held": group items, a number, 是 = 1.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.bulletin import BulletinSpec
 from models.bulletin_runs import BulletinRun, RunStatus
 from models.period import MonthPeriod
+from services.bulletin.build import compute, render
 from services.bulletin.figures import bot_epoch
-from services.bulletin.files import BulletinFiles, compute, render
 from services.bulletin.issue import document_info, number_pattern, peek_number, take_number
 from services.bulletin.signoff import claim, settle_deadlines, start_draft
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
 from services.workdays import WorkdayCalendar
+
+if TYPE_CHECKING:
+    from services.bulletin.files import BulletinFiles
 
 log = logging.getLogger("firegrid.bulletin")
 

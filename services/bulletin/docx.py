@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from models.bulletin import Bulletin, ReportStatus
 from services.bulletin import template as tpl
-from services.bulletin.docxwriter import TemplateWriter, load_template
+from services.bulletin.docxwriter import TemplateWriter
 from services.bulletin.format import DASH, local_text, minutes_text, rate_text
 from services.bulletin.headline import (
     MEDIAN_ACK,
@@ -19,6 +19,7 @@ from services.bulletin.headline import (
     on_time_text,
     versus,
 )
+from services.bulletin.templatefile import load_template
 from services.timefmt import fmt_date
 
 

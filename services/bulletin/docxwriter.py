@@ -7,12 +7,10 @@ included), so the document reads the same in a Word that lacks the template's st
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from docx import Document
@@ -37,45 +35,11 @@ from services.bulletin.layout import (
     text_width,
 )
 from services.bulletin.ooxml import border, get_or_add, set_borders, set_child, set_fonts
+from services.bulletin.templatefile import PLACEHOLDER, TemplateError
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TABLE_SIZES = (12.0, 10.5, 9.0)  # 小四, 五号, 小五: the largest in which no figure wraps
 FIGURE_MAX_HEIGHT = Mm(190)
-
-
-class TemplateError(ValueError):
-    """The template lacks what the renderer needs (said in one line)."""
-
-
-def load_template(path: Path | None) -> bytes:
-    """The template's bytes (the shipped one when `path` is None), checked for {{正文}}."""
-    source = path or tpl.DEFAULT_TEMPLATE
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise TemplateError(f"通报模板无法读取：{source}（{exc.strerror}）") from None
-    try:
-        names = placeholders(data)
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
-        raise TemplateError(f"通报模板不是有效的 Word（.docx）文件：{source}") from None
-    missing = [name for name in tpl.REQUIRED if name not in names]
-    if missing:
-        raise TemplateError(
-            f"通报模板缺少占位符 {'、'.join('{{' + m + '}}' for m in missing)}：{source}"
-        )
-    return data
-
-
-def placeholders(data: bytes) -> set[str]:
-    """The {{名称}} placeholders of a .docx (each paragraph's text joined across its runs)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        root = etree.fromstring(z.read("word/document.xml"))
-    found: set[str] = set()
-    for para in root.iter(f"{{{_W}}}p"):
-        text = "".join(t.text or "" for t in para.iter(f"{{{_W}}}t"))
-        found.update(_PLACEHOLDER.findall(text))
-    return found
 
 
 @dataclass(frozen=True)
@@ -148,7 +112,7 @@ class TemplateWriter:
 
     def _find(self, name: str) -> Paragraph | None:
         for para in self._paragraphs():
-            if name in _PLACEHOLDER.findall(para.text):
+            if name in PLACEHOLDER.findall(para.text):
                 return para
         return None
 
@@ -163,13 +127,13 @@ class TemplateWriter:
     def fill(self, values: Mapping[str, str | None]) -> None:
         """Replace each {{名称}}; a None value removes its paragraph (or its 版记 row)."""
         for para in self._paragraphs():
-            names = _PLACEHOLDER.findall(para.text)
+            names = PLACEHOLDER.findall(para.text)
             if not names or tpl.BODY in names:
                 continue
             if any(values.get(n) is None for n in names if n in values):
                 self._remove(para)
                 continue
-            text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or m.group(0), para.text)
+            text = PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or m.group(0), para.text)
             runs = para.runs
             runs[0].text = text  # python-docx writes \n as w:br and \t as w:tab
             for run in runs[1:]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.bulletin import DocumentInfo
 from models.bulletin_runs import DocumentCounter
 from models.orgfile import OrgFile
-from services.bulletin.docxwriter import load_template
+from services.bulletin.templatefile import load_template
 
 
 def number_pattern(org: OrgFile) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -29,7 +30,7 @@ from models.dto import PersonInfo
 from models.enums import DepartmentKind
 from models.org import Department
 from models.period import MonthPeriod
-from services.bulletin.files import BulletinFiles, compute, render
+from services.bulletin.build import compute, render
 from services.bulletin.issue import number_pattern, peek_number, take_number
 from services.buttons import BULLETIN, BulletinAction
 from services.errors import Refusal
@@ -37,6 +38,9 @@ from services.outbox import Button, Outgoing, enqueue_to_coordinators, enqueue_t
 from services.runtime import Runtime
 from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
+
+if TYPE_CHECKING:
+    from services.bulletin.files import BulletinFiles
 
 MAX_REQUIREMENT = 500
 

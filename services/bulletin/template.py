@@ -26,35 +26,20 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from services.bulletin.ooxml import RED, border, set_borders, set_child, set_fonts
-
-DEFAULT_TEMPLATE = Path(__file__).with_name("templates") / "通报模板.docx"
-
-# Placeholders, written {{名称}} in the template; each is filled with plain text except 正文.
-OFFICE = "发文机关"
-NUMBER = "发文字号"
-TITLE = "标题"
-ADDRESSEES = "主送"
-BODY = "正文"  # the paragraph replaced by the whole body (headings, text, tables, the chart)
-ATTACHMENTS = "附件"
-SIGNATURE = "署名"
-DATE = "成文日期"
-CC = "抄送"
-PRINTER = "印发机关"
-PRINT_DATE = "印发日期"
-PLACEHOLDERS = (
-    OFFICE,
-    NUMBER,
-    TITLE,
+from services.bulletin.templatefile import (
     ADDRESSEES,
-    BODY,
     ATTACHMENTS,
-    SIGNATURE,
-    DATE,
+    BODY,
     CC,
-    PRINTER,
+    DATE,
+    DEFAULT_TEMPLATE,
+    NUMBER,
+    OFFICE,
     PRINT_DATE,
+    PRINTER,
+    SIGNATURE,
+    TITLE,
 )
-REQUIRED = (BODY,)
 
 # Paragraph styles the body is written in (the template may restyle them, not rename them).
 S_MASTHEAD = "公文版头"

@@ -223,5 +223,5 @@ async def step(rt: Runtime, now: datetime) -> int:
                 if await chase_verification(session, env, case_id, now):
                     done += 1
         except Exception:
-            log.exception("verification chase of case %s failed", case_id)
+            log.exception("verification chase of case %s failed", case_id, extra={"case": case_id})
     return done

@@ -126,8 +126,8 @@ async def test_leading_group_receives_it_when_configured(sqlite_url, tmp_path):
     org = tmp_path / "org.yaml"
     org.write_text(
         # Without sign-off the numbered 通报 goes out at once, to the leading group too.
-        text.replace(
-            "include_leading_group: false", "include_leading_group: true\n  sign_off: false"
+        text.replace("include_leading_group: false", "include_leading_group: true").replace(
+            "sign_off: true", "sign_off: false"
         ),
         encoding="utf-8",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,9 +20,15 @@ OTHER = 1002
 def org_with(tmp_path: Path, *lines: str) -> Path:
     """The example org file with extra `bulletin:` settings."""
     text = DEFAULT_ORG.read_text(encoding="utf-8")
-    extra = "".join(f"\n  {line}" for line in lines)
+    head, block = text.split("\nbulletin:", 1)
+    for line in lines:
+        key = line.split(":", 1)[0]
+        # The example file sets most keys already: replace its line (comment and all).
+        block, found = re.subn(rf"(?m)^  {key}:.*$", f"  {line}", block, count=1)
+        if not found:
+            block = f"\n  {line}" + block
     org = tmp_path / "org.yaml"
-    org.write_text(text.replace("bulletin:", "bulletin:" + extra, 1), encoding="utf-8")
+    org.write_text(head + "\nbulletin:" + block, encoding="utf-8")
     (tmp_path / "forms.example.yaml").write_text(
         (DEFAULT_ORG.parent / "forms.example.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )

@@ -260,10 +260,10 @@ async def test_migrated_group_answers_chat_migrated(tg, app):
 
 async def test_unknown_method_fails_loudly(tg, app):
     with pytest.raises(NetworkError) as caught:
-        await app.bot.set_webhook("https://example.org/hook")
+        await app.bot.leave_chat(-100123)
     assert isinstance(caught.value.__cause__, FakeTelegramGap)
-    assert "setWebhook" in str(caught.value.__cause__)
-    with pytest.raises(FakeTelegramGap, match="setWebhook"):
+    assert "leaveChat" in str(caught.value.__cause__)
+    with pytest.raises(FakeTelegramGap, match="leaveChat"):
         tg.check()
 
 

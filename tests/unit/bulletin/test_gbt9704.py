@@ -13,7 +13,6 @@ from lxml import etree
 from models.bulletin import DocumentInfo, check_number_pattern
 from services.bulletin.chart import render_chart
 from services.bulletin.docx import render_docx
-from services.bulletin.docxwriter import TemplateError, load_template, placeholders
 from services.bulletin.layout import (
     TYPE_WIDTH_PT,
     break_title,
@@ -22,11 +21,13 @@ from services.bulletin.layout import (
     is_figure,
     text_width,
 )
-from services.bulletin.template import (
+from services.bulletin.template import build_default_template, condense_twips
+from services.bulletin.templatefile import (
     DEFAULT_TEMPLATE,
     PLACEHOLDERS,
-    build_default_template,
-    condense_twips,
+    TemplateError,
+    load_template,
+    placeholders,
 )
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

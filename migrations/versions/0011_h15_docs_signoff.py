@@ -1,7 +1,7 @@
 """bulletin sign-off: the draft's 工作要求, revision and deadline, 签发 and 发文字号 per year
 
-Revision ID: 0010_h15_docs_signoff
-Revises: 0009_h3_dialogs
+Revision ID: 0011_h15_docs_signoff
+Revises: 0010_h16_web_heartbeats
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import models.base
 
-revision = "0010_h15_docs_signoff"
-down_revision = "0009_h3_dialogs"
+revision = "0011_h15_docs_signoff"
+down_revision = "0010_h16_web_heartbeats"
 branch_labels = None
 depends_on = None
 
