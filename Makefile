@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: test lint typecheck pytest run demo bench clean
+.PHONY: test lint typecheck pytest run demo bench docs template clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(DEV): pyproject.toml | $(BIN)/python
 test: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers scheduler models services faketg sim bench
+	$(BIN)/mypy bot handlers scheduler models services faketg sim bench tools
 	$(BIN)/pytest
 
 pytest: $(DEV)
@@ -37,6 +37,15 @@ run: $(RUNTIME)
 
 demo: $(RUNTIME)
 	$(BIN)/firegrid demo
+
+# Page PNGs of the sample 通报 through LibreOffice (skipped with a message when not installed).
+docs: $(STAMP)
+	$(BIN)/python -m pip install -q pypdfium2 || echo "pypdfium2 not installed: pages cannot be drawn"
+	$(BIN)/python -m tools.render_docs
+
+# Rewrite the shipped Word template from services/bulletin/template.py.
+template: $(STAMP)
+	$(BIN)/python -m services.bulletin.template
 
 # Benchmarks print figures (they are not tests); see the README for what each measures.
 bench: $(DEV)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
+import handlers.bulletin
 import handlers.cases
 import handlers.digest
 import handlers.flood
@@ -36,7 +37,7 @@ from handlers.context import BotData, ChatData, CustomContext
 from handlers.errors import on_error
 from handlers.menus import publish_menus
 from scheduler import jobs
-from services.bulletin.config import check_bulletin_against_forms
+from services.bulletin.config import check_bulletin_against_forms, check_bulletin_template
 from services.clock import Clock, SystemClock
 from services.flood import FloodGate
 from services.forms.config import load_org_forms
@@ -60,6 +61,7 @@ FEATURES: list[ModuleType] = [
     handlers.reminders,
     handlers.reports,
     handlers.digest,
+    handlers.bulletin,
     handlers.outbox,
     handlers.router,
 ]
@@ -122,6 +124,7 @@ def build_application(settings: Settings, options: BuildOptions | None = None) -
         forms=load_org_forms(org, settings.firegrid_org),
     )
     check_bulletin_against_forms(org, runtime.forms, str(settings.firegrid_org))
+    check_bulletin_template(org, runtime.org_dir, str(settings.firegrid_org))
     builder = (
         Application.builder()
         .application_class(MeteredApplication)

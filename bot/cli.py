@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import ConfigError, load_settings
-from services.bulletin.config import check_bulletin_against_forms
+from services.bulletin.config import check_bulletin_against_forms, check_bulletin_template
 from services.forms.config import load_org_forms
 from services.orgconfig import OrgFileError, load_org
 
@@ -82,6 +82,7 @@ def check_config(path: str | None) -> int:
     org = load_org(file)
     forms = load_org_forms(org, file)
     check_bulletin_against_forms(org, forms, str(file))
+    check_bulletin_template(org, file.resolve().parent, str(file))
     routed = sum(1 for c in org.categories if c.routes)
     print(f"{file}: OK")
     print(f"  office: {org.office.name} (case numbers {org.office.case_prefix}-YYYY-NNNN)")

@@ -10,7 +10,7 @@ from handlers.guards import guarded, reply
 from models.dto import PersonInfo
 from models.enums import Role
 from models.period import MonthPeriod
-from services.bulletin.delivery import build_files
+from services.bulletin.build import build_files
 from services.errors import Refusal
 
 READERS = frozenset({Role.COORDINATOR, Role.LEADER})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -148,6 +149,27 @@ class HazardFigures(_Dto):
     oldest_open: list[OpenCase] = Field(default_factory=list)
 
 
+class LaneResponse(_Dto):
+    """One department's dispatches on one kind of ladder (urgent or normal) in the month.
+
+    Each dispatch is measured against the limit of the ladder it ran on: a 30-minute urgent
+    ladder and a one-workday normal one are never mixed into one median.
+    """
+
+    urgent: bool
+    cases: int = Field(ge=0)
+    acks: int = Field(ge=0)
+    median_ack_minutes: float | None = None
+    # The ladder's time until the first escalation (median over the lane's dispatches).
+    ack_limit_minutes: float | None = None
+    # Median of each 报到's time as a percentage of its own dispatch's limit.
+    median_share: float | None = None
+
+    @property
+    def label(self) -> str:
+        return "紧急" if self.urgent else "一般"
+
+
 class DepartmentResponse(_Dto):
     """How one department answered the cases dispatched to it in the month."""
 
@@ -165,6 +187,8 @@ class DepartmentResponse(_Dto):
     ack_limit_minutes: float | None = None
     # Dispatches not yet 报到 whose window (until the first escalation) is still open.
     awaiting_ack: int = Field(ge=0, default=0)
+    # The same dispatches split by ladder (urgent first): what the chart compares.
+    lanes: list[LaneResponse] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> DepartmentResponse:
@@ -313,6 +337,29 @@ class FormTable(_Dto):
         return self
 
 
+class DocumentInfo(_Dto):
+    """The 通报 as an office document: who it goes to, its 发文字号 once signed, 版记."""
+
+    # 主送, without the colon.
+    addressees: str = "各有关部门、各社区"
+    # 抄送 (the 版记's first line); empty: the line is left out.
+    cc: list[str] = Field(default_factory=list)
+    # 印发机关; empty: the issuing office.
+    printer: str = ""
+    # The org file's pattern, e.g. `千管三级办〔{year}〕{n}号`.
+    number_pattern: str = "〔{year}〕{n}号"
+    # Assigned at 签发; None: a draft, its number left blank for the clerk.
+    number: str | None = None
+    # Paragraphs of 工作要求 a coordinator added before signing.
+    requirements: list[str] = Field(default_factory=list)
+
+    def number_line(self, year: int) -> str:
+        """The 发文字号, or the pattern with the number left blank (`〔2026〕　　号`)."""
+        if self.number is not None:
+            return self.number
+        return self.number_pattern.format(year=year, n="　　")
+
+
 class Bulletin(_Dto):
     """Everything the month's bulletin states; renderers read nothing else."""
 
@@ -336,6 +383,7 @@ class Bulletin(_Dto):
     notes: list[str] = Field(default_factory=list)
     # The month ended before the bot's first record: its zeros are not facts.
     before_records: bool = False
+    document: DocumentInfo = Field(default_factory=DocumentInfo)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -343,7 +391,12 @@ class Bulletin(_Dto):
 
     @property
     def title(self) -> str:
-        return f"关于{self.period.label}消防网格化工作情况的通报"
+        return "".join(self.title_parts)
+
+    @property
+    def title_parts(self) -> list[str]:
+        """The title in words: a long title is broken only between them."""
+        return ["关于", self.period.label, "消防网格化", "工作情况", "的通报"]
 
     def file_stem(self) -> str:
         """Base name for the attached files, e.g. `通报-2026-12`."""
@@ -429,11 +482,45 @@ class DutySpec(_Spec):
         return self
 
 
+def check_number_pattern(pattern: str) -> str:
+    """A 发文字号 pattern must name {year} and {n} and nothing else in braces."""
+    try:
+        sample = pattern.format(year=2026, n=1)
+    except (KeyError, IndexError, ValueError):
+        raise ValueError(
+            f"'{pattern}': write the number as e.g. 千管三级办〔{{year}}〕{{n}}号 "
+            "(only {year} and {n} in braces)"
+        ) from None
+    if "{year}" not in pattern or "{n}" not in pattern or sample == pattern:
+        raise ValueError(f"'{pattern}': the pattern needs both {{year}} and {{n}}")
+    return pattern
+
+
 class BulletinSpec(_Spec):
     """The org file's `bulletin:` block."""
 
+    # The Word template (a path relative to the org file); None: the shipped GB/T 9704 one.
+    template: str | None = None
+    # 发文字号, e.g. `千管三级办〔{year}〕{n}号`; None: the office's short name〔{year}〕{n}号.
+    number: str | None = None
+    # 主送, 抄送 and 印发机关 (None: the issuing office) of the document.
+    addressees: str = Field(default="各有关部门、各社区", min_length=1, max_length=200)
+    cc: list[str] = Field(default_factory=list)
+    printer: str | None = None
+
     # Delivered on the last workday of each month at this local time.
     deliver_at: time = time(16, 0)
+    # true: a draft (送审稿) goes to the coordinators first and the 通报 is issued at 签发;
+    # false: the numbered 通报 goes out at once.
+    sign_off: bool = True
+    # A draft not signed by this local time on the next workday is handled as `unsigned` says.
+    sign_by: time = time(12, 0)
+    # send: issued unsigned (unnumbered, marked so); remind: the coordinators are reminded
+    # again and the deadline moves to the next workday.
+    unsigned: Literal["send", "remind"] = "send"
+    # Who receives the issued 通报 besides the coordinators: leaders (the leading group's
+    # group, or each leader privately), departments (each department's group).
+    audience: list[Literal["leaders", "departments"]] = Field(default_factory=list)
     include_leading_group: bool = False
     # After downtime, a bulletin missed by less than this is still sent; older ones are
     # recorded as missed and the coordinators are told.
@@ -447,6 +534,11 @@ class BulletinSpec(_Spec):
     # Report answers quoted as highlights (亮点和先进经验), as `form.question`.
     highlights: list[str] = Field(default_factory=lambda: ["highlights.highlight"])
 
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: str | None) -> str | None:
+        return None if value is None else check_number_pattern(value)
+
     @field_validator("highlights")
     @classmethod
     def _dotted(cls, value: list[str]) -> list[str]:
@@ -455,7 +547,7 @@ class BulletinSpec(_Spec):
                 raise ValueError(f"'{ref}': write the form key and question key as form.question")
         return value
 
-    @field_validator("deliver_at", mode="before")
+    @field_validator("deliver_at", "sign_by", mode="before")
     @classmethod
     def _yaml_sexagesimal(cls, value: object) -> object:
         # YAML 1.1 reads an unquoted 16:00 as the base-60 integer 960.

@@ -14,6 +14,7 @@ change here must keep decoding the old form):
     reports  rp:o:<form key>:<YYYY-MM>
              rp:a:<submission>:<version>:<the form's action: opt:2, del:0, edit:<key>, back, ...>
     dialogs  dlg:keep:<kind>  dlg:later:<kind>:<kind>  dlg:drop:<kind>:<kind>
+    bulletin bl:sign:<run>:<revision>  bl:note:<run>  bl:req:<run>
 
 Ids are ASCII digits within their column's range (services/ids.py), keys and months match a
 strict ASCII pattern, and anything else decodes to None: the button guard
@@ -340,5 +341,23 @@ DIALOG = Codec(
         DialogAction.KEEP: (DIALOG_KIND,),
         DialogAction.LATER: (DIALOG_KIND, DIALOG_KIND),
         DialogAction.DROP: (DIALOG_KIND, DIALOG_KIND),
+    },
+)
+
+
+class BulletinAction(StrEnum):
+    """Buttons under a 通报 送审稿 (services/bulletin/signoff.py)."""
+
+    SIGN = "sign"  # 签发: run, revision (a press on an older draft is refused)
+    COMMENT = "note"  # 修改意见: run
+    REQUIRE = "req"  # 补充工作要求: run
+
+
+BULLETIN = Codec(
+    "bl",
+    {
+        BulletinAction.SIGN: (ID, Id(minimum=0)),
+        BulletinAction.COMMENT: (ID,),
+        BulletinAction.REQUIRE: (ID,),
     },
 )

@@ -282,10 +282,18 @@ async def reports(office: Office) -> None:
 
 
 async def month_end(office: Office) -> None:
-    """The last workday: the bulletin reaches the coordinator by itself."""
-    office.say("12月31日（周四）最后一个工作日 16:00：协调员自动收到月度通报")
+    """The last workday: the draft reaches the coordinator, who adds 工作要求 and signs it."""
+    office.say("12月31日（周四）最后一个工作日 16:00：协调员自动收到月度通报送审稿")
     await office.until(sh(12, 31, 16, 30))
-    await office.people[ADMIN].send(ADMIN, "/status 2026-12")
+    coord = office.people[ADMIN]
+    office.say("16:30 协调员补充工作要求，重新生成送审稿后签发")
+    await coord.press(ADMIN, "补充工作要求")
+    await coord.send(ADMIN, "住建办于1月8日前书面说明本月4次被升级的原因，并落实专人值守报到。")
+    office.expect(ADMIN, "已收到，谢谢")
+    await office.until(sh(12, 31, 16, 35))
+    await coord.press(ADMIN, "签发")
+    await office.until(sh(12, 31, 16, 40))
+    await coord.send(ADMIN, "/status 2026-12")
 
 
 async def run_month(office: Office) -> tuple[str, str]:

@@ -1,10 +1,11 @@
-"""The bulletin's chart (PNG): hazards by category and status, time to 报到 against the ladder."""
+"""The bulletin's chart (PNG): hazards by category and status, time to 报到 against each ladder."""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
 from models.bulletin import Bulletin, DepartmentResponse, HazardTally
+from services.bulletin.format import minutes_text
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 _CLOSED, _OPEN, _OVERDUE = "#4c9a6a", "#e3a33b", "#c8473c"
@@ -83,54 +85,86 @@ def _hazards_panel(ax: Axes, rows: list[HazardTally]) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
 
 
+# The share axis ends here at most: a department far past its limit would otherwise squeeze
+# everyone else to a sliver (its bar is cut and its label says the true figure).
+SHARE_CAP = 400.0
+# A bar is never drawn narrower than this share of the axis, so 8 minutes of a workday shows.
+MIN_VISIBLE = 0.012
+
+
+@dataclass(frozen=True)
+class ResponseBar:
+    """One bar of the lower panel: a department's dispatches on one kind of ladder."""
+
+    label: str
+    share: float | None  # median 报到 time as % of the ladder's limit
+    text: str  # `1小时35分 / 时限30分（317%）`, or why there is no bar
+    over: bool
+
+
+def response_bars(rows: list[DepartmentResponse]) -> list[ResponseBar]:
+    """Each department's lanes (urgent, normal) against the limit of the ladder each ran on."""
+    bars = []
+    for row in rows:
+        if not row.lanes:
+            note = "本月无派遣" if row.cases == 0 else "无报到记录"
+            bars.append(ResponseBar(row.department, None, note, over=False))
+            continue
+        for lane in row.lanes:
+            label = f"{row.department}（{lane.label}）"
+            if lane.median_ack_minutes is None or lane.median_share is None:
+                note = f"无报到记录（派遣{lane.cases}次）" if lane.acks == 0 else "无升级时限"
+                bars.append(ResponseBar(label, None, note, over=False))
+                continue
+            text = (
+                f"{minutes_text(lane.median_ack_minutes)} / 时限{minutes_text(lane.ack_limit_minutes)}"
+                f"（{lane.median_share:.0f}%）"
+            )
+            bars.append(ResponseBar(label, lane.median_share, text, lane.median_share > 100))
+    return bars
+
+
 def _response_panel(ax: Axes, rows: list[DepartmentResponse]) -> None:
-    ax.set_title("各部门报到用时中位数与升级时限", fontsize=13, loc="left")
+    ax.set_title(
+        "各部门报到用时中位数（占所走升级时限的比例，紧急与一般分列）", fontsize=13, loc="left"
+    )
     if not rows:
         _empty(ax, "本月无派遣部门")
         return
-    values = [v for r in rows for v in (r.median_ack_minutes, r.ack_limit_minutes) if v is not None]
-    # Hours read better once a normal ladder (a workday) shares the axis with minutes.
-    per_unit, unit = (60.0, "小时") if values and max(values) > 180 else (1.0, "分钟")
-    y = list(range(len(rows)))
-    medians = [(r.median_ack_minutes or 0.0) / per_unit for r in rows]
-    colours = [
-        _SLOW
-        if r.median_ack_minutes is not None
-        and r.ack_limit_minutes is not None
-        and r.median_ack_minutes > r.ack_limit_minutes
-        else _BAR
-        for r in rows
+    bars = response_bars(rows)
+    shares = [b.share for b in bars if b.share is not None]
+    right = min(max([*shares, 100.0]) * 1.1, SHARE_CAP)
+    right = max(right, 130.0)
+    y = list(range(len(bars)))
+    widths = [
+        0.0 if b.share is None else max(min(b.share, right), right * MIN_VISIBLE) for b in bars
     ]
-    ax.barh(y, medians, color=colours, label="报到用时中位数")
-    limits = [
-        (pos, r.ack_limit_minutes / per_unit)
-        for pos, r in zip(y, rows, strict=True)
-        if r.ack_limit_minutes is not None
-    ]
-    if limits:
-        ax.scatter(
-            [v for _, v in limits],
-            [p for p, _ in limits],
-            marker="|",
-            s=500,
-            linewidths=2.5,
-            color=_LIMIT,
-            zorder=3,
-            label="升级时限",
-        )
-    top = max([*medians, *(v for _, v in limits), 1.0 / per_unit])
-    for pos, row in zip(y, rows, strict=True):
-        if row.median_ack_minutes is None:
-            note = " 本月无派遣" if row.cases == 0 else " 无报到记录"
-            ax.text(0, pos, note, va="center", fontsize=10, color="#666666")
-    ax.set_yticks(y, [r.department for r in rows], fontsize=10)
+    colours = [_SLOW if b.over else _BAR for b in bars]
+    ax.barh(y, widths, color=colours, height=0.6)
+    ax.axvline(100, color=_LIMIT, linewidth=1.5, linestyle="--", label="升级时限（100%）")
+    for pos, bar, width in zip(y, bars, widths, strict=True):
+        if bar.share is None:
+            ax.text(0, pos, " " + bar.text, va="center", fontsize=9, color="#666666")
+        elif width > right * 0.55:
+            ax.text(width, pos, bar.text + " ", va="center", ha="right", fontsize=9, color="white")
+        else:
+            # White behind the label: it stays readable where it crosses the 100% line.
+            ax.text(
+                width,
+                pos,
+                " " + bar.text,
+                va="center",
+                fontsize=9,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85},
+            )
+    ax.set_yticks(y, [b.label for b in bars], fontsize=10)
     ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.15)
-    ax.set_xlabel(unit, fontsize=10)
+    ax.set_xlim(0, right)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("报到用时 ÷ 升级时限", fontsize=10)
     handles, labels = ax.get_legend_handles_labels()
-    if _SLOW in colours:
-        handles.append(Patch(color=_SLOW))
-        labels.append("超过时限")
+    handles += [Patch(color=_BAR), Patch(color=_SLOW)]
+    labels += ["未超时限", "超过时限"]
     ax.legend(
         handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False
     )
@@ -141,10 +175,11 @@ def build_figure(bulletin: Bulletin) -> Figure:
     cats = bulletin.hazards.by_category
     depts = bulletin.response
     with rc_context(chart_rc()):
-        fig = Figure(figsize=(10, 3 + 0.42 * (max(len(cats), 1) + max(len(depts), 1))), dpi=110)
+        lanes = len(response_bars(depts))
+        fig = Figure(figsize=(11, 3 + 0.42 * (max(len(cats), 1) + max(lanes, 1))), dpi=110)
         FigureCanvasAgg(fig)
         top, bottom = fig.subplots(
-            2, 1, height_ratios=[max(len(cats), 2), max(len(depts), 2)], squeeze=True
+            2, 1, height_ratios=[max(len(cats), 2), max(lanes, 2)], squeeze=True
         )
         fig.suptitle(f"{bulletin.period.label}消防网格化工作统计", fontsize=15)
         _hazards_panel(top, cats)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from models.forms import FormsFile, GroupQuestion, IntegerQuestion, YesNoQuestion
 from models.orgfile import OrgFile
+from services.bulletin.issue import check_template
+from services.bulletin.templatefile import TemplateError
 from services.orgconfig import OrgFileError
 
 # Answers the bulletin can count as "held": group items, a number, 是 = 1.
@@ -36,3 +40,11 @@ def check_bulletin_against_forms(org: OrgFile, forms: FormsFile, name: str = "<o
             raise OrgFileError(
                 f"{name}: bulletin.highlights[{i}]: '{ref}' names no question of the forms file"
             )
+
+
+def check_bulletin_template(org: OrgFile, org_dir: str | Path, name: str = "<org>") -> None:
+    """Refuse a `bulletin.template` that is missing, not a .docx, or lacks {{正文}}."""
+    try:
+        check_template(org, org_dir)
+    except TemplateError as exc:
+        raise OrgFileError(f"{name}: bulletin.template: {exc}") from None

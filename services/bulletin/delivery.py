@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,10 +14,12 @@ from models.bulletin import BulletinSpec
 from models.bulletin_runs import BulletinRun, BulletinRunStatus
 from models.outbox import OutboxKind
 from models.period import MonthPeriod
-from services.bulletin.figures import bot_epoch, compute_bulletin
+from services.bulletin.build import compute, render
+from services.bulletin.figures import bot_epoch
+from services.bulletin.issue import document_info, number_pattern, peek_number, take_number
+from services.bulletin.signoff import claim, settle_deadlines, start_draft
 from services.outbox import Outgoing, enqueue_to_coordinators
 from services.runtime import Runtime
-from services.sql import insert_ignore
 from services.timefmt import fmt_datetime
 from services.workdays import WorkdayCalendar
 
@@ -32,17 +33,6 @@ def due_at(period: MonthPeriod, spec: BulletinSpec, cal: WorkdayCalendar, tz: Zo
     """When the month's bulletin is due: its last workday at the configured local time (UTC)."""
     day = cal.last_workday_of_month(period.year, period.month)
     return datetime.combine(day, spec.deliver_at, tzinfo=tz).astimezone(UTC)
-
-
-async def build_files(rt: Runtime, period: MonthPeriod, now: datetime) -> BulletinFiles:
-    """Compute a month's bulletin in one read transaction and render it in a worker thread."""
-    async with rt.transaction() as session:
-        bulletin = await compute_bulletin(session, rt, period, now)
-    # Imported here, not at the top: matplotlib, python-docx and XlsxWriter cost ~70 MiB, and a
-    # running bot needs them once a month (issue 13: idle at most 100 MiB).
-    from services.bulletin.files import render_files
-
-    return await asyncio.to_thread(render_files, bulletin)
 
 
 async def enqueue_files(
@@ -81,24 +71,6 @@ async def enqueue_files(
     return recipients
 
 
-async def _claim(
-    session: AsyncSession,
-    period: MonthPeriod,
-    due: datetime,
-    status: BulletinRunStatus,
-    now: datetime,
-) -> int | None:
-    """Insert the month's occurrence row; None when it already exists (sent or missed)."""
-    values = {
-        "period": period.key,
-        "due_at": due,
-        "status": status,
-        "recorded_at": now,
-        "recipients": 0,
-    }
-    return await insert_ignore(session, BulletinRun, values, ["period"])
-
-
 def _missed_text(period: MonthPeriod, due: datetime, tz: ZoneInfo) -> str:
     return (
         f"{period.label}通报原定于{fmt_datetime(due, tz)}自动发送，"
@@ -131,7 +103,7 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             continue
         if now - due > timedelta(hours=spec.catch_up_hours):
             async with rt.transaction() as session:
-                if await _claim(session, period, due, BulletinRunStatus.MISSED, now) is not None:
+                if await claim(session, period, due, BulletinRunStatus.MISSED, now) is not None:
                     await enqueue_to_coordinators(
                         session,
                         Outgoing(text=_missed_text(period, due, rt.tz)),
@@ -141,12 +113,31 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
                     log.warning("bulletin %s missed (due %s)", period.key, due.isoformat())
                     acted.append(period.key)
             continue
-        # Figures and files first (reads and CPU), then one short write transaction.
-        files = await build_files(rt, period, now)
+        if spec.sign_off:
+            if await start_draft(rt, period, due, now):
+                log.info("bulletin %s: draft sent to the coordinators for 签发", period.key)
+                acted.append(period.key)
+            continue
+        # Figures and files first (reads and CPU), then one short write transaction; the
+        # number is peeked before and taken inside it (rendered again if another took it).
+        year = now.astimezone(rt.tz).year
         async with rt.transaction() as session:
-            run_id = await _claim(session, period, due, BulletinRunStatus.SENT, now)
+            expected = await peek_number(session, year)
+        pattern = number_pattern(rt.org)
+        bulletin = await compute(rt, period, now, number=pattern.format(year=year, n=expected))
+        files = await render(rt, bulletin)
+        async with rt.transaction() as session:
+            run_id = await claim(session, period, due, BulletinRunStatus.SENT, now)
             if run_id is None:
                 continue
+            n = await take_number(session, year)
+            if n != expected:
+                bulletin = bulletin.model_copy(
+                    update={
+                        "document": document_info(rt.org, number=pattern.format(year=year, n=n))
+                    }
+                )
+                files = await render(rt, bulletin)
             recipients = await enqueue_files(
                 session,
                 files,
@@ -157,6 +148,11 @@ async def deliver_month_end(rt: Runtime, now: datetime) -> list[str]:
             run = await session.get(BulletinRun, run_id)
             assert run is not None
             run.recipients = recipients
+            run.number_year, run.number = year, n
+            run.number_text = pattern.format(year=year, n=n)
+            run.signed_at = now
         log.info("bulletin %s queued for %d recipients", period.key, recipients)
         acted.append(period.key)
+    # Drafts past their sign_by: issued unsigned or the coordinators reminded, as configured.
+    acted += await settle_deadlines(rt, now)
     return acted

@@ -34,6 +34,7 @@ from models.bulletin import (
     HazardTally,
     HeadlineFigures,
     Highlight,
+    LaneResponse,
     LedgerCase,
     OpenCase,
     ReportHeadline,
@@ -50,6 +51,7 @@ from models.people import Person
 from models.period import MonthPeriod
 from models.reminders import OccurrenceStatus, ReminderOccurrence
 from models.reports import ReportSubmission, SubmissionStatus
+from services.bulletin.issue import document_info
 from services.forms.answers import format_answer
 from services.forms.deadlines import ReportConfig, deadline_of
 from services.sql import dialect_name
@@ -263,6 +265,44 @@ class CaseFigures:
     response: list[DepartmentResponse] = field(default_factory=list)
 
 
+async def lane_figures(
+    session: AsyncSession,
+    dispatched: ColumnElement[bool],
+    acked: ColumnElement[bool],
+    ack_minutes: ColumnElement[Any],
+    dialect: str,
+) -> dict[int, list[LaneResponse]]:
+    """Per department and ladder kind: dispatches, 报到, medians and the share of the limit."""
+    cd = CaseDepartment
+    # One integer per (department, urgent): quantiles group by a single expression.
+    lane = cd.department_id * 2 + case((Case.urgent, 1), else_=0)
+    base = select().select_from(cd).join(Case, Case.id == cd.case_id).where(dispatched)
+    limit = minutes_between(cd.ack_due_at, cd.ladder_started_at, dialect)
+    counts = await session.execute(
+        base.add_columns(
+            lane.label("lane"), func.count(), func.sum(case((acked, 1), else_=0))
+        ).group_by(lane)
+    )
+    acks_q = await quantiles(session, case((acked, ack_minutes), else_=None), lane, base, (MEDIAN,))
+    limit_q = await quantiles(session, limit, lane, base, (MEDIAN,))
+    share = case((and_(acked, limit > 0), ack_minutes * 100.0 / limit), else_=None)
+    share_q = await quantiles(session, share, lane, base, (MEDIAN,))
+    found: dict[int, list[LaneResponse]] = defaultdict(list)
+    for key, n, n_acked in counts:
+        dept_id, urgent = divmod(int(key), 2)
+        found[dept_id].append(
+            LaneResponse(
+                urgent=bool(urgent),
+                cases=int(n),
+                acks=int(n_acked or 0),
+                median_ack_minutes=acks_q.get(key, {}).get(MEDIAN),
+                ack_limit_minutes=limit_q.get(key, {}).get(MEDIAN),
+                median_share=share_q.get(key, {}).get(MEDIAN),
+            )
+        )
+    return {d: sorted(rows, key=lambda r: not r.urgent) for d, rows in found.items()}
+
+
 async def case_figures(
     session: AsyncSession,
     w: Window,
@@ -394,6 +434,7 @@ async def case_figures(
         base,
         (MEDIAN,),
     )
+    lanes = await lane_figures(session, dispatched, acked, ack_minutes, dialect)
     # A department's reopened cases: 核查 said 未消除 and its ladder restarted (round > 0).
     reopen_rows = await session.execute(
         select(cd.department_id, func.count())
@@ -426,6 +467,7 @@ async def case_figures(
                 escalations=escalations.get(dept_id, 0),
                 reopened=reopened.get(dept_id, 0),
                 ack_limit_minutes=limit_q.get(dept_id, {}).get(MEDIAN),
+                lanes=lanes.get(dept_id, []),
             )
         )
 
@@ -882,4 +924,5 @@ async def compute_bulletin(
         forms=reports.forms,
         notes=notes,
         before_records=before,
+        document=document_info(src.org),
     )

@@ -1,7 +1,7 @@
 """The month's bulletin rendered: the chat summary and the three documents.
 
 This module imports matplotlib, python-docx and XlsxWriter; import it only where files are built
-(services/bulletin/delivery.py does so inside the function), so an idle bot never loads them.
+(services/bulletin/build.py does so inside the function), so an idle bot never loads them.
 """
 
 from __future__ import annotations
@@ -38,13 +38,16 @@ class BulletinFiles:
         ]
 
 
-def render_files(bulletin: Bulletin) -> BulletinFiles:
-    """Render the summary and the three documents (CPU work: call it off the event loop)."""
+def render_files(bulletin: Bulletin, template: bytes | None = None) -> BulletinFiles:
+    """Render the summary and the three documents (CPU work: call it off the event loop).
+
+    The chart is drawn first: the 通报 embeds it where its text refers to it.
+    """
     with _RENDER_LOCK:
         png = render_chart(bulletin)
     return BulletinFiles(
         summary=render_summary(bulletin),
-        docx=render_docx(bulletin),
+        docx=render_docx(bulletin, chart=png, template=template),
         xlsx=render_xlsx(bulletin),
         png=png,
         stem=bulletin.file_stem(),

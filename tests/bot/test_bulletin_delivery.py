@@ -65,16 +65,17 @@ async def test_sent_once_at_1600_on_the_last_workday_and_not_again_after_restart
     assert "本通报数据截至12月31日 16:00。" in sent[0].text
     assert [m.document.file_name for m in sent[1:]] == FILES
     docx = Document(io.BytesIO(sim.tg.document_bytes(sent[1])))
-    assert docx.paragraphs[0].text == "关于2026年12月消防网格化工作情况的通报"
+    title = next(p for p in docx.paragraphs if p.style.name == "公文标题")
+    assert title.text.replace("\n", "") == "关于2026年12月消防网格化工作情况的通报"
     assert load_workbook(io.BytesIO(sim.tg.document_bytes(sent[2]))).sheetnames[0] == "汇总"
     assert sim.tg.document_bytes(sent[3]).startswith(b"\x89PNG")
-    assert await runs(sim) == [("2026-12", BulletinRunStatus.SENT, 1)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.DRAFT, 1)]
 
     # A restart the same day, and more ticks: nothing more goes out.
     await sim.restart()
     await sim.advance(timedelta(minutes=30), step=timedelta(minutes=5))
     assert len(bulletin_messages(sim, ADMIN)) == 4
-    assert await runs(sim) == [("2026-12", BulletinRunStatus.SENT, 1)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.DRAFT, 1)]
     await sim.stop()
 
 
@@ -100,7 +101,7 @@ async def test_down_at_1600_sent_once_on_restart(sqlite_url):
     await sim.tick()
     sent = bulletin_messages(sim, ADMIN)
     assert [m.document.file_name for m in sent[1:]] == FILES
-    assert await runs(sim) == [("2026-12", BulletinRunStatus.SENT, 1)]
+    assert await runs(sim) == [("2026-12", BulletinRunStatus.DRAFT, 1)]
     await sim.stop()
 
 
@@ -124,7 +125,10 @@ async def test_leading_group_receives_it_when_configured(sqlite_url, tmp_path):
     text = DEFAULT_ORG.read_text(encoding="utf-8")
     org = tmp_path / "org.yaml"
     org.write_text(
-        text.replace("include_leading_group: false", "include_leading_group: true"),
+        # Without sign-off the numbered 通报 goes out at once, to the leading group too.
+        text.replace("include_leading_group: false", "include_leading_group: true").replace(
+            "sign_off: true", "sign_off: false"
+        ),
         encoding="utf-8",
     )
     (tmp_path / "forms.example.yaml").write_text(
@@ -138,6 +142,10 @@ async def test_leading_group_receives_it_when_configured(sqlite_url, tmp_path):
     in_group = bulletin_messages(sim, leaders)
     assert [m.document.file_name for m in in_group[1:]] == FILES
     assert len(bulletin_messages(sim, ADMIN)) == 4
+    assert await runs(sim) == [("2026-12", "sent", 2)]  # the coordinator and the group
+    docx = Document(io.BytesIO(sim.tg.document_bytes(in_group[1])))
+    number = next(p for p in docx.paragraphs if p.style.name == "公文发文字号")
+    assert number.text == "千管三级办〔2026〕1号"
     await sim.stop()
 
 

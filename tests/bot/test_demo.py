@@ -75,7 +75,11 @@ async def test_the_demo_month(tmp_path: Path, backend: str, request: pytest.Fixt
 
     transcript = result.files["transcript"].read_text(encoding="utf-8")
     coordinator = next(b for b in transcript.split("══════ ") if b.startswith("私聊：王协调"))
-    assert coordinator.count("[文件：通报-2026-12.docx]") == 1
+    # The draft, the draft with 工作要求, and the signed 通报 (the one written to the folder).
+    assert coordinator.count("[文件：通报-2026-12.docx]") == 3
+    assert "千管三级办〔2026〕1号" in "\n".join(
+        p.text for p in doc.paragraphs if p.style.name == "公文发文字号"
+    )
     assert "[报到]" in transcript and "【升级】住建办 未报到" in transcript
     assert "【核查未通过】" in transcript or "核查未通过" in transcript
     assert any(line.startswith("▶ 12月31日") for line in lines)

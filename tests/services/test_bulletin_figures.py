@@ -277,6 +277,16 @@ async def test_department_response(december):
     assert station.median_resolve_minutes == pytest.approx(255.0, abs=0.01)
     assert (station.escalations, station.reopened) == (0, 1)
     assert station.ack_limit_minutes == pytest.approx(735.0, abs=0.01)  # median of 30 and 1440
+    # The chart never mixes ladders: each lane is measured against its own limit.
+    urgent, normal = station.lanes
+    assert (urgent.urgent, urgent.cases, urgent.acks) == (True, 1, 1)
+    assert urgent.median_ack_minutes == pytest.approx(5.0, abs=0.01)
+    assert urgent.ack_limit_minutes == pytest.approx(30.0, abs=0.01)
+    assert urgent.median_share == pytest.approx(16.67, abs=0.01)
+    assert (normal.urgent, normal.cases, normal.acks) == (False, 1, 1)
+    assert normal.median_ack_minutes == pytest.approx(30.0, abs=0.01)
+    assert normal.ack_limit_minutes == pytest.approx(1440.0, abs=0.01)
+    assert normal.median_share == pytest.approx(2.08, abs=0.01)
     housing = rows["housing"]
     assert (housing.cases, housing.acks, housing.acks_on_time, housing.escalations) == (3, 2, 1, 3)
     assert str(housing.on_time_rate) == "33.3"

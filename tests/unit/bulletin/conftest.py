@@ -19,6 +19,7 @@ from models.bulletin import (
     HazardTally,
     HeadlineFigures,
     Highlight,
+    LaneResponse,
     LedgerCase,
     OpenCase,
     ReportRow,
@@ -46,6 +47,17 @@ def report(dept_key: str, dept: str, form: str, status: ReportStatus, at=None, b
         status=status,
         submitted_at=at,
         submitted_by=by,
+    )
+
+
+def lane(urgent, cases, acks, median, limit, share) -> LaneResponse:
+    return LaneResponse(
+        urgent=urgent,
+        cases=cases,
+        acks=acks,
+        median_ack_minutes=median,
+        ack_limit_minutes=limit,
+        median_share=share,
     )
 
 
@@ -204,6 +216,10 @@ def build_known_month() -> Bulletin:
                 escalations=0,
                 reopened=1,
                 ack_limit_minutes=30.0,
+                lanes=[
+                    lane(True, 2, 2, 6.0, 30.0, 20.0),
+                    lane(False, 3, 3, 25.0, 480.0, 5.2),
+                ],
             ),
             DepartmentResponse(
                 department_key="housing",
@@ -217,6 +233,10 @@ def build_known_month() -> Bulletin:
                 escalations=4,
                 reopened=0,
                 ack_limit_minutes=30.0,
+                lanes=[
+                    lane(True, 2, 2, 95.0, 30.0, 316.7),
+                    lane(False, 2, 1, 300.0, 480.0, 62.5),
+                ],
             ),
             DepartmentResponse(
                 department_key="brigade",
@@ -230,6 +250,7 @@ def build_known_month() -> Bulletin:
                 escalations=0,
                 reopened=0,
                 ack_limit_minutes=30.0,
+                lanes=[lane(False, 1, 1, 8.0, 480.0, 1.7)],
             ),
             DepartmentResponse(
                 department_key="social", department="社会事业局", cases=0, acks=0, acks_on_time=0

@@ -45,6 +45,16 @@ def body_texts(doc) -> list[str]:
     return [p.text for p in doc.paragraphs]
 
 
+def styled(doc, style: str):
+    """The body paragraphs in one of the template's styles."""
+    return [p for p in doc.paragraphs if p.style is not None and p.style.name == style]
+
+
+def title_of(doc):
+    (title,) = styled(doc, "公文标题")
+    return title
+
+
 def test_page_is_a4_with_gbt9704_margins(known):
     section = read(render_docx(known)).sections[0]
     for got, want in (
@@ -60,12 +70,12 @@ def test_page_is_a4_with_gbt9704_margins(known):
 
 def test_title_centred_in_2hao_xiaobiaosong(known):
     doc = read(render_docx(known))
-    title = doc.paragraphs[0]
-    assert title.text == "关于2026年12月消防网格化工作情况的通报"
-    assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    title = title_of(doc)
+    # Broken between words, never leaving one character alone on a line.
+    assert title.text == "关于2026年12月\n消防网格化工作情况的通报"
+    assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
     (run,) = title.runs
     assert run.font.size == Pt(22)
-    assert run.font.bold is True
     assert east_asia(run) == "方正小标宋简体"
 
 
@@ -84,9 +94,10 @@ def test_body_in_3hao_fangsong_with_fixed_line_pitch(known):
     doc = read(render_docx(known))
     para = next(p for p in doc.paragraphs if p.text.startswith("现将"))
     assert para.text == "现将2026年12月消防网格化工作情况通报如下。"
-    assert para.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
-    assert 28 <= para.paragraph_format.line_spacing.pt <= 29
-    assert para.paragraph_format.first_line_indent == Pt(32)
+    fmt = para.style.paragraph_format
+    assert fmt.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert 28 <= fmt.line_spacing.pt <= 29
+    assert fmt.first_line_indent == Pt(32)
     (run,) = para.runs
     assert run.font.size == Pt(16)
     assert east_asia(run) == "仿宋_GB2312"
@@ -227,16 +238,18 @@ def test_talks_highlights_and_signature(known):
         texts[start + 1] == "1. 千山社区：“组织楼长开展夜间巡查，发现并整改电动车入户充电隐患5处。”"
     )
     assert texts[start + 2] == "2. 消防大队：“为三个社区开展‘送课上门’培训。”"
-    office, day = doc.paragraphs[-2], doc.paragraphs[-1]
+    (office,) = styled(doc, "公文署名")
+    (day,) = styled(doc, "公文成文日期")
     assert office.text == "千山风景区三级消防与消防网格化工作办公室"
     assert day.text == "2026年12月31日"
-    assert office.alignment == day.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert office.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert day.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def test_empty_month_is_a_sensible_document(empty):
     doc = read(render_docx(empty))
     texts = body_texts(doc)
-    assert texts[0] == "关于2025年1月消防网格化工作情况的通报"
+    assert title_of(doc).text.replace("\n", "") == "关于2025年1月消防网格化工作情况的通报"
     assert "本月早于系统启用，无业务记录。" in texts
     for sentence in (
         "本月无应报送的月度报告。",
@@ -247,11 +260,12 @@ def test_empty_month_is_a_sensible_document(empty):
         "本月报告未载亮点和先进经验。",
     ):
         assert sentence in texts
-    # Only the headline table, with dashes where there is no previous month.
-    (headline,) = doc.tables
+    # Only the headline table (and the 版记), with dashes where there is no previous month.
+    headline, record = doc.tables
+    assert record.cell(0, 0).text.startswith("千山风景区")
     assert row_of(headline, "吹哨隐患（起）") == ["吹哨隐患（起）", "0", "—", "—"]
     assert row_of(headline, "按时报到率") == ["按时报到率", "—", "—", "—"]
-    assert texts[-1] == "2025年1月27日"
+    assert [p.text for p in styled(doc, "公文成文日期")] == ["2025年1月27日"]
 
 
 def test_a_month_before_the_bot_is_a_document_without_figures(empty):
@@ -259,5 +273,8 @@ def test_a_month_before_the_bot_is_a_document_without_figures(empty):
     doc = read(render_docx(before))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "本月早于系统启用，无业务记录。" in text and "本月无可通报的业务数据。" in text
-    assert doc.tables == [] and "本月无吹哨隐患" not in text
+    # No table of figures: only the 版记 (抄送/印发) of every 通报.
+    (record,) = doc.tables
+    assert record.rows[-1].cells[-1].text == "2025年1月27日印发"
+    assert "本月无吹哨隐患" not in text
     assert text.rstrip().endswith("2025年1月27日")
