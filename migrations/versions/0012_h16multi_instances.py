@@ -4,8 +4,8 @@
 claimed go back to the queue within seconds; `send_buckets` holds the bot token's shared
 send budget (overall and per chat), so several couriers together stay inside Telegram's limits.
 
-Revision ID: 0011_h16multi_instances
-Revises: 0010_h16_web_heartbeats
+Revision ID: 0012_h16multi_instances
+Revises: 0011_h15_docs_signoff
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 import models.base
 
-revision = "0011_h16multi_instances"
-down_revision = "0010_h16_web_heartbeats"
+revision = "0012_h16multi_instances"
+down_revision = "0011_h15_docs_signoff"
 branch_labels = None
 depends_on = None
 
