@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CommandHandler
 
+from handlers import arrival
 from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, in_group, reply, thread_of
@@ -609,6 +610,7 @@ def register(app: Application) -> None:
             CaseAction.VERIFIED: _verified,
             CaseAction.NOT_ELIMINATED: _not_eliminated,
             CaseAction.TRIAGE: _triage,
+            **arrival.ROUTES,
         },
         stale=STALE,
     )
@@ -630,6 +632,7 @@ def register(app: Application) -> None:
             unfinished=resolve_unfinished,
         ),
     )
+    arrival.register(app)
     add_dialog(
         app,
         REOPEN_DIALOG,

@@ -24,6 +24,10 @@ class DeptLine(_Dto):
     ladder_started_at: datetime
     acked_at: datetime | None = None
     acked_by: str | None = None
+    arrived_at: datetime | None = None  # 到场打卡
+    arrived_by: str | None = None
+    arrive_distance_m: int | None = None  # None: the case has no pin
+    arrive_due_at: datetime | None = None  # on site by then (None: no arrival deadline)
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     note: str | None = None
@@ -96,6 +100,19 @@ class AckResult(_Dto):
     acked_at: datetime
     acked_by: str | None
     case_number: str
+
+
+class ArrivalResult(_Dto):
+    """The answer to a shared location: recorded, to be confirmed (too far), or already done."""
+
+    recorded: bool
+    needs_confirm: bool = False  # farther than the radius: ask before recording
+    department: str
+    case_number: str
+    arrived_at: datetime | None = None
+    arrived_by: str | None = None
+    distance_m: int | None = None  # None: the case has no pin
+    radius_m: int
 
 
 class OpenCaseLine(_Dto):

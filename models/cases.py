@@ -58,6 +58,8 @@ class EventKind(StrEnum):
     DISPATCHED = "dispatched"
     ACKED = "acked"
     ESCALATED = "escalated"
+    ARRIVED = "arrived"  # 到场打卡 (data: distance_m, far, live)
+    ARRIVE_ESCALATED = "arrive_escalated"  # reported for duty, not on site in time
     RESOLVED = "resolved"
     VERIFY_ASKED = "verify_asked"
     VERIFY_OVERDUE = "verify_overdue"
@@ -130,6 +132,7 @@ class CaseDepartment(Base):
         UniqueConstraint("case_id", "department_id"),
         Index("ix_case_departments_due", "status", "next_ping_at"),
         Index("ix_case_departments_department", "department_id", "status"),
+        Index("ix_case_departments_arrive_due", "status", "arrive_next_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +154,14 @@ class CaseDepartment(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acked_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     first_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 到场: when a member shared a location on site, and how far it was from the case's pin.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrived_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    arrive_distance_m: Mapped[int | None] = mapped_column(Integer)
+    # The arrival chase (ladder `arrive_within`): the deadline, events handled, next look.
+    arrive_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrive_step: Mapped[int] = mapped_column(Integer, default=0)
+    arrive_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     resolution_note: Mapped[str | None] = mapped_column(Text)

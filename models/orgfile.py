@@ -117,10 +117,32 @@ class LadderSpec(Strict):
         default=None, description="repeat of the escalation; default: ping_every"
     )
     business_hours: BusinessHours | None = None
+    arrive_within: Duration | None = Field(
+        default=None,
+        description="after 报到, on site (到场) within this; default 30m for urgent cases, "
+        "none for normal ones; write null to turn it off",
+    )
 
     @property
     def escalation_interval(self) -> Duration:
         return self.escalate_every or self.ping_every
+
+    def arrival_span(self, urgent: bool) -> Duration | None:
+        """How long after 报到 the department has to arrive (None: no arrival deadline)."""
+        if "arrive_within" in self.model_fields_set:
+            return self.arrive_within
+        return URGENT_ARRIVE_WITHIN if urgent else None
+
+
+URGENT_ARRIVE_WITHIN = Duration.model_validate("30m")
+
+
+class CaseRules(Strict):
+    """How a case is followed after 报到."""
+
+    arrive_radius: int = Field(
+        default=300, ge=10, le=100_000, description="metres from the pin that count as on site"
+    )
 
 
 class CategorySpec(Strict):
@@ -161,6 +183,7 @@ class OrgFile(Strict):
     calendar: OfficeCalendar = Field(default_factory=lambda: OfficeCalendar({}))
     bulletin: BulletinSpec = Field(default_factory=BulletinSpec)
     flood: FloodSpec = Field(default_factory=FloodSpec)
+    cases: CaseRules = Field(default_factory=CaseRules)
 
     @model_validator(mode="after")
     def _references(self) -> Self:

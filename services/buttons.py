@@ -6,7 +6,7 @@ change here must keep decoding the old form):
     <feature>:<action>[:<value>...]      ASCII only, at most 64 bytes (Telegram's limit)
 
     cases    c:ack:<case>:<dept>  c:res:<case>:<dept>  c:tri:<case>:<dept>
-             c:vok:<case>  c:vno:<case>  c:rsub  c:rcan
+             c:vok:<case>  c:vno:<case>  c:rsub  c:rcan  c:arr:<case>:<dept>  c:arok  c:arno
     whistle  wh:cancel  wh:cat:<category key>  wh:area:<area>  wh:skip  wh:pdone
              wh:urg:<0|1>  wh:dup:<add|new>  wh:sub  wh:edit  wh:ed:<field|back>
     meeting  rem:held:<occurrence>  rem:post:<occurrence>
@@ -237,6 +237,9 @@ class CaseAction(StrEnum):
     VERIFIED = "vok"  # 已消除: case
     NOT_ELIMINATED = "vno"  # 未消除: case
     TRIAGE = "tri"  # a coordinator picks a department: case, department
+    ARRIVE = "arr"  # 到场打卡: case, department (the location is asked in the private chat)
+    ARRIVE_CONFIRM = "arok"  # 仍登记到场 when the shared location is beyond the radius
+    ARRIVE_CANCEL = "arno"  # 取消 the arrival
 
 
 CASE = Codec(
@@ -249,6 +252,9 @@ CASE = Codec(
         CaseAction.VERIFIED: (ID,),
         CaseAction.NOT_ELIMINATED: (ID,),
         CaseAction.TRIAGE: (ID, ID),
+        CaseAction.ARRIVE: (ID, ID),
+        CaseAction.ARRIVE_CONFIRM: (),
+        CaseAction.ARRIVE_CANCEL: (),
     },
 )
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from models.case_dto import CaseView, DeptLine, EventLine, OpenCaseLine
 from models.cases import CaseStatus, DeptStatus, EventKind
 from services.buttons import CASE, CaseAction
+from services.geo import fmt_distance
 from services.outbox import Button, Outgoing
 from services.timefmt import fmt_datetime, fmt_duration
 
@@ -61,10 +62,22 @@ def dept_state(line: DeptLine, view: CaseView, tz: ZoneInfo) -> str:
     if line.status == DeptStatus.PENDING:
         return f"{name} ⏳ 待报到"
     if line.status == DeptStatus.ACKED and line.acked_at is not None:
-        return f"{name} ✅ {_when(line.acked_at, view.created_at, tz)} 已报到"
+        acked = _when(line.acked_at, view.created_at, tz)
+        if line.arrived_at is None:
+            return f"{name} ✅ {acked} 已报到"
+        return f"{name} ✅ {acked} 报到 · 📍 {arrival(line, view, tz)}"
     if line.status == DeptStatus.RESOLVED and line.resolved_at is not None:
         return f"{name} ☑️ {_when(line.resolved_at, view.created_at, tz)} 已处置"
     return f"{name} {DEPT_LABELS[line.status]}"
+
+
+def arrival(line: DeptLine, view: CaseView, tz: ZoneInfo) -> str:
+    """`09:41 到场（距约80米）`; without a pin just `09:41 到场`."""
+    assert line.arrived_at is not None
+    text = f"{_when(line.arrived_at, view.created_at, tz)} 到场"
+    if line.arrive_distance_m is not None:
+        text += f"（距{fmt_distance(line.arrive_distance_m)}）"
+    return text
 
 
 def card_text(view: CaseView, tz: ZoneInfo) -> str:
@@ -101,8 +114,44 @@ def card_buttons(view: CaseView, department_id: int) -> list[list[Button]]:
     if line.status == DeptStatus.PENDING:
         return [[Button("报到", CASE.encode(CaseAction.ACK, view.id, department_id))]]
     if line.status == DeptStatus.ACKED:
-        return [[Button("处置完成", CASE.encode(CaseAction.RESOLVE, view.id, department_id))]]
+        done = Button("处置完成", CASE.encode(CaseAction.RESOLVE, view.id, department_id))
+        if line.arrived_at is None:
+            return [[arrive_button(view.id, department_id), done]]
+        return [[done]]
     return []
+
+
+def arrive_button(case_id: int, department_id: int) -> Button:
+    return Button("到场打卡", CASE.encode(CaseAction.ARRIVE, case_id, department_id))
+
+
+def arrive_ping_text(
+    view: CaseView, line: DeptLine, now: datetime, *, escalated: bool, office: str = "三级办"
+) -> str:
+    """The reply to the card that chases a department which reported but is not on site."""
+    assert line.acked_at is not None
+    since = fmt_duration(now - line.acked_at)
+    head = f"⏰【到场催办】{escape(line.name)}：隐患 {view.number}（{escape(view.category_name)}）"
+    if escalated:
+        return (
+            f"{head}已报到{since}，仍未到场，已报告领导小组和{escape(office)}。"
+            "请立即到场并点击“到场打卡”。"
+        )
+    return f"{head}已报到{since}，尚未到场。请尽快到场并点击“到场打卡”。"
+
+
+def arrive_escalation_text(view: CaseView, line: DeptLine, now: datetime, number: int) -> str:
+    """To the leading group and the coordinators: who reported for duty but is not on site."""
+    assert line.acked_at is not None
+    return "\n".join(
+        [
+            f"【升级】{escape(line.name)} 未到场",
+            f"案件：{view.number} {escape(view.category_name)}（{urgency(view.urgent)}）",
+            f"地点：{place(view, pin_note=False)}",
+            f"已报到{fmt_duration(now - line.acked_at)}仍未到场，第{number}次升级。"
+            f"请督促{escape(line.name)}到场。详情：/case {view.number}",
+        ]
+    )
 
 
 def ping_text(
@@ -222,6 +271,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.DISPATCHED: "派遣",
     EventKind.ACKED: "报到",
     EventKind.ESCALATED: "未报到，升级至领导小组和协调员",
+    EventKind.ARRIVED: "到场打卡",
+    EventKind.ARRIVE_ESCALATED: "未按时到场，升级至领导小组和协调员",
     EventKind.RESOLVED: "处置完成",
     EventKind.VERIFY_ASKED: "请上报人核查",
     EventKind.VERIFY_OVERDUE: "上报人3天未核查，转协调员核查",

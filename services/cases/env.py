@@ -39,4 +39,4 @@ class CaseEnv:
     def ladder(self, key: str, urgent: bool) -> Ladder:
         """The ladder by key; a key the org file no longer has falls back to the defaults."""
         spec = self.org.ladders.get(key) or (FALLBACK_URGENT if urgent else FALLBACK_NORMAL)
-        return Ladder.from_spec(spec, self.calendar, self.tz)
+        return Ladder.from_spec(spec, self.calendar, self.tz, urgent=urgent)

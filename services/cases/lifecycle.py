@@ -170,6 +170,12 @@ def _start_ladder(env: CaseEnv, row: CaseDepartment, urgent: bool, now: datetime
     row.ack_due_at = ladder.at(now, ladder.first_escalation())
     row.acked_at = None
     row.acked_by = None
+    row.arrived_at = None
+    row.arrived_by = None
+    row.arrive_distance_m = None
+    row.arrive_due_at = None
+    row.arrive_step = 0
+    row.arrive_next_at = None
     row.resolved_at = None
     row.resolved_by = None
     row.resolution_note = None
@@ -573,7 +579,7 @@ async def supplement_case(
 # -- 报到 and 处置 -------------------------------------------------------------------------------
 
 
-async def _part(
+async def member_part(
     session: AsyncSession, actor: PersonInfo, case_id: int, department_id: int, what: str
 ) -> tuple[Case, CaseDepartment, Department]:
     """The case (locked), the department's part in it and the department, for a member."""
@@ -600,7 +606,7 @@ async def acknowledge(
     now: datetime,
 ) -> AckResult:
     """报到: the first press records it; any later press hears who reported and when."""
-    case, row, dept = await _part(session, actor, case_id, department_id, "报到")
+    case, row, dept = await member_part(session, actor, case_id, department_id, "报到")
     result = await session.execute(
         update(CaseDepartment)
         .where(
@@ -617,6 +623,10 @@ async def acknowledge(
     if recorded:
         if row.first_acked_at is None:
             row.first_acked_at = now
+        # 报到 is not the end: on site within the ladder's arrive_within (到场催办 from rows).
+        row.arrive_due_at = env.ladder(row.ladder_key, case.urgent).arrive_due(now)
+        row.arrive_step = 0
+        row.arrive_next_at = row.arrive_due_at
         await record_event(
             session,
             case.id,
@@ -641,7 +651,7 @@ async def check_may_resolve(
     session: AsyncSession, *, actor: PersonInfo, case_id: int, department_id: int
 ) -> CaseView:
     """Before asking for the 处置 note: may this person resolve for this department now?"""
-    case, row, dept = await _part(session, actor, case_id, department_id, "处置")
+    case, row, dept = await member_part(session, actor, case_id, department_id, "处置")
     if row.status == DeptStatus.PENDING:
         raise Refusal(f"{dept.name}尚未报到，请先点击“报到”。")
     if row.status == DeptStatus.RESOLVED:
@@ -665,7 +675,7 @@ async def resolve(
     note = note.strip()[:MAX_DESCRIPTION]
     if not note:
         raise Refusal("请填写处置情况说明。")
-    case, row, dept = await _part(session, actor, case_id, department_id, "处置")
+    case, row, dept = await member_part(session, actor, case_id, department_id, "处置")
     result = await session.execute(
         update(CaseDepartment)
         .where(CaseDepartment.id == row.id, CaseDepartment.status == DeptStatus.ACKED)

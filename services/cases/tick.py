@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case, CaseDepartment, CaseStatus, DeptStatus, EventKind
 from models.outbox import OutboxMessage
 from services.buttons import CASE, CaseAction
-from services.cases import cards
+from services.cases import arrival, cards
 from services.cases.env import VERIFY_WITHIN, CaseEnv
 from services.cases.ladder import Action, LadderState
 from services.cases.ladder import step as ladder_step
@@ -212,6 +212,7 @@ async def step(rt: Runtime, now: datetime) -> int:
                 log.exception("ladder of case_departments row %s failed", row_id)
         if len(ids) < BATCH:
             break
+    done += await _arrivals(rt, env, now)
     async with rt.transaction() as session:
         overdue = await overdue_verifications(session, now)
     for case_id in overdue:
@@ -222,3 +223,22 @@ async def step(rt: Runtime, now: datetime) -> int:
         except Exception:
             log.exception("verification chase of case %s failed", case_id, extra={"case": case_id})
     return done
+
+
+async def _arrivals(rt: Runtime, env: CaseEnv, now: datetime) -> int:
+    """The 到场 chase of every due row, one transaction each (as the 报到 ladder)."""
+    done = 0
+    seen: set[int] = set()
+    while True:
+        async with rt.transaction() as session:
+            ids = [i for i in await arrival.due_arrivals(session, now) if i not in seen]
+        for row_id in ids:
+            seen.add(row_id)
+            try:
+                async with rt.transaction() as session:
+                    if await arrival.advance_arrival(session, env, row_id, now) is not None:
+                        done += 1
+            except Exception:
+                log.exception("arrival chase of case_departments row %s failed", row_id)
+        if len(ids) < arrival.BATCH:
+            return done

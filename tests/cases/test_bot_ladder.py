@@ -19,7 +19,12 @@ def pings(office: BotOffice, key: str) -> list[ViewMessage]:
 
 
 def escalations(office: BotOffice, chat_id: int) -> list[ViewMessage]:
-    return [m for m in office.tg.bot_messages(chat_id) if m.text.startswith("【升级】")]
+    """The 报到 ladder's escalations (the 到场 chase's are in test_bot_arrival.py)."""
+    return [
+        m
+        for m in office.tg.bot_messages(chat_id)
+        if m.text.startswith("【升级】") and m.text.splitlines()[0].endswith("未报到")
+    ]
 
 
 async def test_urgent_ladder_one_department_acks_while_another_is_escalated(

@@ -57,7 +57,8 @@ async def test_full_loop_from_whistle_to_closure(sqlite_url: str, clock: FakeClo
     assert second is not None and "已由赵某于11月30日 09:05报到" in second.text
     await sim.tick()
     card = office.card("housing")
-    assert "住建办 ✅ 09:05 已报到" in card.text and card.button_labels == ["处置完成"]
+    assert "住建办 ✅ 09:05 已报到" in card.text
+    assert card.button_labels == ["到场打卡", "处置完成"]
     assert "住建办 ✅ 09:05 已报到" in office.card("community_qianshan").text
     await office.actors[4001].press(office.groups["police_station_qianshan"], "报到")
     await office.actors[4003].press(office.groups["community_qianshan"], "报到")
