@@ -137,11 +137,36 @@ class LadderSpec(Strict):
 URGENT_ARRIVE_WITHIN = Duration.model_validate("30m")
 
 
+class ByUrgency(Strict):
+    """A duration for urgent and for normal cases; in a business-hours ladder `Nd` is N workdays."""
+
+    urgent: Duration
+    normal: Duration
+
+    def of(self, urgent: bool) -> Duration:
+        return self.urgent if urgent else self.normal
+
+
+def _by_urgency(urgent: str, normal: str) -> ByUrgency:
+    return ByUrgency.model_validate({"urgent": urgent, "normal": normal})
+
+
 class CaseRules(Strict):
     """How a case is followed after 报到."""
 
     arrive_radius: int = Field(
         default=300, ge=10, le=100_000, description="metres from the pin that count as on site"
+    )
+    resolve_within: ByUrgency = Field(
+        default_factory=lambda: _by_urgency("24h", "5d"),
+        description="处置时限 counted from 报到 (a category may set its own)",
+    )
+    resolve_ping_every: ByUrgency = Field(
+        default_factory=lambda: _by_urgency("6h", "1d"),
+        description="处置催办 before the deadline, and the repeat of the escalation after it",
+    )
+    resolve_escalate_after: Duration | None = Field(
+        default=None, description="escalate this long after the 处置 deadline (default: at it)"
     )
 
 
@@ -154,6 +179,9 @@ class CategorySpec(Strict):
     )
     ladder: str = "normal"
     urgent_ladder: str = "urgent"
+    resolve_within: ByUrgency | None = Field(
+        default=None, description="this category's 处置时限 (default: cases.resolve_within)"
+    )
 
 
 class FloodSpec(Strict):

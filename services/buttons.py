@@ -7,6 +7,7 @@ change here must keep decoding the old form):
 
     cases    c:ack:<case>:<dept>  c:res:<case>:<dept>  c:tri:<case>:<dept>
              c:vok:<case>  c:vno:<case>  c:rsub  c:rcan  c:arr:<case>:<dept>  c:arok  c:arno
+             c:pack:<case>:<dept>
     whistle  wh:cancel  wh:cat:<category key>  wh:area:<area>  wh:skip  wh:pdone
              wh:urg:<0|1>  wh:dup:<add|new>  wh:sub  wh:edit  wh:ed:<field|back>
     meeting  rem:held:<occurrence>  rem:post:<occurrence>
@@ -240,6 +241,7 @@ class CaseAction(StrEnum):
     ARRIVE = "arr"  # 到场打卡: case, department (the location is asked in the private chat)
     ARRIVE_CONFIRM = "arok"  # 仍登记到场 when the shared location is beyond the radius
     ARRIVE_CANCEL = "arno"  # 取消 the arrival
+    ACK_FOR = "pack"  # 代为报到 by a coordinator: case, department (the reason is asked)
 
 
 CASE = Codec(
@@ -255,6 +257,7 @@ CASE = Codec(
         CaseAction.ARRIVE: (ID, ID),
         CaseAction.ARRIVE_CONFIRM: (),
         CaseAction.ARRIVE_CANCEL: (),
+        CaseAction.ACK_FOR: (ID, ID),
     },
 )
 

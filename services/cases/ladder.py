@@ -89,6 +89,12 @@ class Ladder:
             arrive_within=(None if (arrive := spec.arrival_span(urgent)) is None else span(arrive)),
         )
 
+    def span_of(self, d: Duration) -> timedelta:
+        """An org-file duration in this ladder's time (`Nd`: N workday windows with hours)."""
+        if d.unit == "d" and self.hours is not None:
+            return self.hours.workday_length * d.value
+        return d.to_timedelta()
+
     def shift(self, start: datetime, span: timedelta) -> datetime:
         """`span` of ladder time after `start` (business time if the ladder has hours)."""
         if self.hours is not None:

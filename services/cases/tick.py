@@ -10,6 +10,7 @@ advanced with a conditional UPDATE and every message carries a dedupe key.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case, CaseDepartment, CaseStatus, DeptStatus, EventKind
 from models.outbox import OutboxMessage
 from services.buttons import CASE, CaseAction
-from services.cases import arrival, cards
+from services.cases import arrival, cards, deadline
 from services.cases.env import VERIFY_WITHIN, CaseEnv
 from services.cases.ladder import Action, LadderState
 from services.cases.ladder import step as ladder_step
@@ -122,7 +123,8 @@ async def advance_ladder(
             Outgoing(
                 text=cards.ping_text(
                     view, line, now, escalated=False, office=env.org.office.short_name
-                )
+                ),
+                buttons=cards.ack_for_buttons(view, row.department_id),
             ),
             department_id=row.department_id,
             now=now,
@@ -212,7 +214,10 @@ async def step(rt: Runtime, now: datetime) -> int:
                 log.exception("ladder of case_departments row %s failed", row_id)
         if len(ids) < BATCH:
             break
-    done += await _arrivals(rt, env, now)
+    done += await _chase(rt, env, now, arrival.due_arrivals, arrival.advance_arrival, "arrival")
+    done += await _chase(
+        rt, env, now, deadline.due_resolutions, deadline.advance_resolution, "处置"
+    )
     async with rt.transaction() as session:
         overdue = await overdue_verifications(session, now)
     for case_id in overdue:
@@ -225,20 +230,27 @@ async def step(rt: Runtime, now: datetime) -> int:
     return done
 
 
-async def _arrivals(rt: Runtime, env: CaseEnv, now: datetime) -> int:
-    """The 到场 chase of every due row, one transaction each (as the 报到 ladder)."""
+async def _chase(
+    rt: Runtime,
+    env: CaseEnv,
+    now: datetime,
+    due: Callable[[AsyncSession, datetime], Awaitable[list[int]]],
+    advance: Callable[[AsyncSession, CaseEnv, int, datetime], Awaitable[Action | None]],
+    what: str,
+) -> int:
+    """A chase after 报到 (到场, 处置) for every due row, one transaction each."""
     done = 0
     seen: set[int] = set()
     while True:
         async with rt.transaction() as session:
-            ids = [i for i in await arrival.due_arrivals(session, now) if i not in seen]
+            ids = [i for i in await due(session, now) if i not in seen]
         for row_id in ids:
             seen.add(row_id)
             try:
                 async with rt.transaction() as session:
-                    if await arrival.advance_arrival(session, env, row_id, now) is not None:
+                    if await advance(session, env, row_id, now) is not None:
                         done += 1
             except Exception:
-                log.exception("arrival chase of case_departments row %s failed", row_id)
-        if len(ids) < arrival.BATCH:
+                log.exception("%s chase of case_departments row %s failed", what, row_id)
+        if len(ids) < BATCH:
             return done

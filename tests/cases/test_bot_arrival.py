@@ -159,7 +159,7 @@ async def test_without_a_pin_arrival_has_no_distance_and_live_location_counts(
         "已登记 QS-2026-0001 住建办到场：11月30日 09:45（该案件未附位置，未计算距离）。谢谢。"
     )
     await sim.tick()
-    assert "住建办 ✅ 09:20 报到 · 📍 09:45 到场 · 千山社区" in office.card("housing").text
+    assert "住建办 ✅ 09:20 报到 · 📍 09:45 到场（处置时限" in office.card("housing").text
     async with sim.rt.transaction() as s:
         event = await s.scalar(select(CaseEvent).where(CaseEvent.kind == EventKind.ARRIVED))
     assert event is not None and event.note is None
@@ -195,7 +195,7 @@ async def test_urgent_chase_reminds_then_escalates_and_survives_a_restart(
     reminders = chasers(office, "housing")
     assert hhmm(reminders) == ["09:50"]
     assert reminders[0].text == (
-        "⏰【到场催办】住建办：隐患 QS-2026-0001（私拉乱接电线）已报到30分，尚未到场。"
+        "⏰【到场催办】住建办：隐患 QS-2026-0001（私拉乱接电线）已报到30分钟，尚未到场。"
         "请尽快到场并点击“到场打卡”。"
     )
     assert reminders[0].reply_to == office.card("housing").message_id
@@ -209,7 +209,7 @@ async def test_urgent_chase_reminds_then_escalates_and_survives_a_restart(
     assert hhmm(leaders) == ["10:15"]  # one, not two
     assert [m.text for m in arrival_escalations(office, ADMIN)] == [m.text for m in leaders]
     assert leaders[0].text.splitlines()[0] == "【升级】住建办 未到场"
-    assert "已报到55分仍未到场，第2次升级。请督促住建办到场。" in leaders[0].text
+    assert "已报到55分钟仍未到场，第2次升级。请督促住建办到场。" in leaders[0].text
     await sim.run_until(at(10, 25), step=five)
     assert hhmm(arrival_escalations(office, ADMIN)) == ["10:15", "10:20"]
     assert "已报告领导小组和三级办" in chasers(office, "housing")[-1].text

@@ -141,7 +141,7 @@ async def test_reopen_after_not_eliminated_restarts_the_ladder(sqlite_url: str, 
     # the ladder starts again from the reopen: first ping 10 minutes later
     await sim.advance(timedelta(minutes=10), step=timedelta(minutes=5))
     pings = [m for m in tg.bot_messages(housing) if "【催办】" in m.text]
-    assert len(pings) == 1 and "已派遣10分" in pings[0].text
+    assert len(pings) == 1 and "已派遣10分钟" in pings[0].text
     assert pings[0].reply_to == card.message_id
     await sim.stop()
 

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.orgfile import LadderSpec
+from bot.settings import DEFAULT_ORG
+from models.orgfile import ByUrgency, LadderSpec
+from services.cases.env import CaseEnv
 from services.cases.ladder import (
     Action,
     Ladder,
@@ -20,6 +22,7 @@ from services.cases.ladder import (
     step,
 )
 from services.geo import distance_m, fmt_distance
+from services.orgconfig import parse_org
 from services.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -301,3 +304,30 @@ def test_great_circle_distance_and_how_it_is_said():
     assert fmt_distance(83) == "约80米"
     assert fmt_distance(1234) == "约1.2公里"
     assert fmt_distance(999) == "约1公里"
+
+
+def test_resolve_deadline_by_urgency_and_category():
+    org = parse_org(DEFAULT_ORG.read_text(encoding="utf-8"), "org.example.yaml")
+    env = CaseEnv(org=org, calendar=CAL, tz=SH)
+    chase, within = env.resolve_ladder("urgent", "fire_lane", True)
+    assert within == timedelta(hours=24) and chase.ping_every == timedelta(hours=6)
+    assert chase.pings_before_escalation == 3  # 6 h, 12 h, 18 h; escalated at 24 h
+    chase, within = env.resolve_ladder("normal", "fire_lane", False)
+    assert within == timedelta(hours=60)  # five 12-hour workday windows
+    own = org.model_copy(
+        update={
+            "categories": [
+                c.model_copy(
+                    update={
+                        "resolve_within": ByUrgency.model_validate({"urgent": "4h", "normal": "2d"})
+                    }
+                )
+                if c.key == "fire_lane"
+                else c
+                for c in org.categories
+            ]
+        }
+    )
+    env = CaseEnv(org=own, calendar=CAL, tz=SH)
+    assert env.resolve_ladder("urgent", "fire_lane", True)[1] == timedelta(hours=4)
+    assert env.resolve_ladder("urgent", "wiring", True)[1] == timedelta(hours=24)

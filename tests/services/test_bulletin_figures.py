@@ -344,7 +344,7 @@ async def test_reports_duties_highlights_and_talks(december):
         ("千山社区", "组织楼长夜间巡查，整改电动车入户充电隐患5处。")
     ]
     assert [(t.department, t.reasons) for t in december.talks] == [
-        ("住建办", ["本月被升级3次", "按时报到率33.3%"]),
+        ("住建办", ["本月被升级案件3件", "按时报到率33.3%"]),
         ("千山社区", ["按时报到率50.0%"]),
     ]
     forms = {f.form_key: f for f in december.forms}
@@ -372,15 +372,15 @@ async def test_the_files_state_the_same_figures(december):
     summary = render_summary(december)
     assert "吹哨3起（较上月↑2），已结案1起，未结案2起，其中超期1起" in summary
     assert "按时报到率62.5%（较上月↓37.5个百分点）" in summary
-    assert "用时中位数40分（较上月↑30分）" in summary
-    assert "住建办（本月被升级3次，按时报到率33.3%）；千山社区（按时报到率50.0%）" in summary
+    assert "用时中位数40分钟（较上月↑30分钟）" in summary
+    assert "住建办（本月被升级案件3件，按时报到率33.3%）；千山社区（按时报到率50.0%）" in summary
 
     doc = Document(io.BytesIO(render_docx(december)))
     stats = next(t for t in doc.tables if t.rows[0].cells[1].text == "派遣")
     row = next([c.text for c in r.cells] for r in stats.rows if r.cells[0].text == "住建办")
-    assert row == ["住建办", "3", "2", "33.3%", "55分", "59分", "3小时", "3", "0"]
+    assert row == ["住建办", "3", "2", "33.3%", "55分钟", "59分钟", "3小时", "3", "0"]
     texts = [p.text for p in doc.paragraphs]
-    assert "1. 住建办：本月被升级3次；按时报到率33.3%。" in texts
+    assert "1. 住建办：本月被升级案件3件；按时报到率33.3%。" in texts
 
     wb = load_workbook(io.BytesIO(render_xlsx(december)))
     ledger = wb["案件台账"]
