@@ -331,7 +331,7 @@ async def month_end(office: Office) -> None:
     coord = office.people[ADMIN]
     office.say("16:30 协调员补充工作要求，重新生成送审稿后签发")
     await coord.press(ADMIN, "补充工作要求")
-    await coord.send(ADMIN, "住建办于1月8日前书面说明本月4次被升级的原因，并落实专人值守报到。")
+    await coord.send(ADMIN, "住建办于1月8日前书面说明本月被升级案件的原因，并落实专人值守报到。")
     office.expect(ADMIN, "已收到，谢谢")
     await office.until(sh(12, 31, 16, 35))
     await coord.press(ADMIN, "签发")
