@@ -34,7 +34,9 @@ The world (FakeTelegram):
 An Actor (a person):
     await send(chat_id, text, *, thread_id=None, reply_to=None) -> ViewMessage
     await start(payload=None);  await send_photo(chat_id, caption=None, ..., data=None)
-    await send_location(chat_id, lat, lon);  await block_bot() / unblock_bot()
+    await send_location(chat_id, lat, lon, *, live_period=None);  await block_bot() / unblock_bot()
+    await tap_keyboard(chat_id, label, *, location=None, live_period=None)  (the reply keyboard
+      shown now, tg.reply_keyboard(chat_id); a request_location button shares `location`)
     await press(chat_id, label, *, message_id=None, age=0.0) -> CallbackAnswer | None
     await press_data(chat_id, message_id, data, *, age=0.0) -> CallbackAnswer | None (forged data)
       (answers are refused 15 s after the press, by the wall clock: age=20 makes it too late)

@@ -188,8 +188,14 @@ class Actor:
         *,
         thread_id: int | None = None,
         reply_to: int | None = None,
+        live_period: int | None = None,
     ) -> ViewMessage:
-        """Share a location."""
+        """Share a location; with `live_period` (seconds) a live location, as Telegram sends it."""
+        location: dict[str, float] = {"latitude": latitude, "longitude": longitude}
+        if live_period is not None:
+            if not 60 <= live_period <= 86400 and live_period != 0x7FFFFFFF:
+                raise UsageError("Telegram's live_period is 60..86400 s (or 0x7FFFFFFF)")
+            location["live_period"] = live_period
         with self.world._lock:
             chat = self._chat(chat_id)
             thread_id, reply_to = self._reply_thread(chat, thread_id, reply_to)
@@ -197,11 +203,41 @@ class Actor:
                 chat,
                 self.record,
                 MessageKind.LOCATION,
-                location={"latitude": latitude, "longitude": longitude},
+                location=location,
                 thread_id=thread_id,
                 reply_to=reply_to,
             )
         return await self._post(chat, message)
+
+    async def tap_keyboard(
+        self,
+        chat_id: int,
+        label: str,
+        *,
+        location: tuple[float, float] | None = None,
+        live_period: int | None = None,
+    ) -> ViewMessage:
+        """Tap a button of the reply keyboard the chat shows now.
+
+        A plain button sends its label as text. A request_location button sends the person's
+        location (`location`, which the phone would read from its GPS), as Telegram does after
+        the person agrees to share it.
+        """
+        rows = self.world.reply_keyboard(chat_id) or []
+        for row in rows:
+            for button in row:
+                text = button if isinstance(button, str) else str(button.get("text", ""))
+                if text != label:
+                    continue
+                if isinstance(button, dict) and button.get("request_location"):
+                    if location is None:
+                        raise UsageError(f"button {label!r} shares a location: pass location=")
+                    return await self.send_location(
+                        chat_id, location[0], location[1], live_period=live_period
+                    )
+                return await self.send(chat_id, text)
+        shown = [[b if isinstance(b, str) else b.get("text") for b in row] for row in rows]
+        raise UsageError(f"no keyboard button {label!r} in chat {chat_id}; keyboard: {shown}")
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> ViewMessage:
         """Edit one of this person's own messages (its text, or a photo's caption).

@@ -155,7 +155,27 @@ class BotApi:
             for row in rows:
                 for button in row:
                     self._check_inline_button(button)
+        elif "keyboard" in markup:
+            rows = markup["keyboard"]
+            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+                raise bad_request('field "keyboard" must be of type Array')
+            for row in rows:
+                for button in row:
+                    self._check_reply_button(button)
+        elif "remove_keyboard" in markup and markup["remove_keyboard"] is not True:
+            raise bad_request("can't parse reply keyboard markup JSON object")
         return markup
+
+    @staticmethod
+    def _check_reply_button(button: Any) -> None:
+        """A reply keyboard button: a string, or an object with text (and request_location)."""
+        if isinstance(button, str):
+            return
+        if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+            raise bad_request("can't parse keyboard button: Text must be a String")
+        unsupported = set(button) - {"text", "request_location"}
+        if unsupported:
+            raise FakeTelegramGap(f"reply keyboard button fields {sorted(unsupported)}")
 
     @staticmethod
     def _check_inline_button(button: Any) -> None:

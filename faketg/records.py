@@ -221,6 +221,7 @@ class ViewMessage:
     html: str  # the HTML source the bot sent (escaped plain text when it sent no parse mode)
     buttons: tuple[tuple[Button, ...], ...]
     keyboard: tuple[tuple[str, ...], ...]  # reply keyboard labels, if the message set one
+    location_buttons: tuple[str, ...]  # reply keyboard buttons that share the location
     photo: PhotoInfo | None
     document: DocumentInfo | None
     location: tuple[float, float] | None

@@ -786,6 +786,12 @@ class FakeTelegram:
             tuple(b if isinstance(b, str) else str(b.get("text", "")) for b in row)
             for row in markup.get("keyboard", [])
         )
+        location_buttons = tuple(
+            str(b.get("text", ""))
+            for row in markup.get("keyboard", [])
+            for b in row
+            if isinstance(b, dict) and b.get("request_location")
+        )
         photo = None
         if message.photo:
             largest = message.photo[-1]
@@ -815,6 +821,7 @@ class FakeTelegram:
             html=html,
             buttons=buttons,
             keyboard=keyboard,
+            location_buttons=location_buttons,
             photo=photo,
             document=document,
             location=location,
@@ -844,6 +851,19 @@ class FakeTelegram:
     def bot_messages(self, chat_id: int) -> list[ViewMessage]:
         """The bot's messages in a chat, oldest first."""
         return [m for m in self.chat_view(chat_id) if m.from_bot]
+
+    def reply_keyboard(self, chat_id: int) -> list[list[Any]] | None:
+        """The reply keyboard a chat shows now: the newest bot message that set or removed one."""
+        with self._lock:
+            for message in reversed(self._by_chat.get(chat_id, [])):
+                markup = message.reply_markup
+                if message.deleted or markup is None or message.sender.id != self.bot.id:
+                    continue
+                if "keyboard" in markup:
+                    return list(markup["keyboard"])
+                if "remove_keyboard" in markup:
+                    return None
+            return None
 
     def last_message(self, chat_id: int) -> ViewMessage:
         """The bot's newest message in a chat."""

@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CommandHandler
 
+from handlers import ack_for, arrival
 from handlers.buttons import Press, add_buttons, keyboard
 from handlers.context import CommandSpec, CustomContext, DialogRoutes
 from handlers.guards import COORDINATOR, guarded, in_group, reply, thread_of
@@ -47,6 +48,7 @@ COMMANDS = [
         "case_reassign", "改派：/case_reassign 案件编号 原部门 新部门", COORDINATOR, "private"
     ),
     CommandSpec("case_close", "结案：/case_close 案件编号 结案说明", COORDINATOR, "private"),
+    ack_for.COMMAND,
 ]
 RESOLVE_DIALOG = "case_resolve"
 REOPEN_DIALOG = "case_reopen"
@@ -486,7 +488,7 @@ async def mycases(update: Update, context: CustomContext, person: PersonInfo) ->
         return
     now = rt.now()
     lines = ["我上报的隐患（查看详情：/case 案件编号）："]
-    lines += [cards.open_line(item, now) for item in items]
+    lines += [cards.open_line(item, now, rt.tz) for item in items]
     await reply(update, "\n".join(lines))
 
 
@@ -503,7 +505,7 @@ async def open_command(update: Update, context: CustomContext, person: PersonInf
         return
     now = rt.now()
     lines = [f"{escape(dept.name)}在办案件（{len(items)}件，按派遣先后）："]
-    lines += [cards.open_line(item, now) for item in items]
+    lines += [cards.open_line(item, now, rt.tz) for item in items]
     await reply(update, "\n".join(lines))
 
 
@@ -609,6 +611,8 @@ def register(app: Application) -> None:
             CaseAction.VERIFIED: _verified,
             CaseAction.NOT_ELIMINATED: _not_eliminated,
             CaseAction.TRIAGE: _triage,
+            **arrival.ROUTES,
+            CaseAction.ACK_FOR: ack_for.start_ack_for,
         },
         stale=STALE,
     )
@@ -630,6 +634,8 @@ def register(app: Application) -> None:
             unfinished=resolve_unfinished,
         ),
     )
+    arrival.register(app)
+    ack_for.register(app)
     add_dialog(
         app,
         REOPEN_DIALOG,

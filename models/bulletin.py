@@ -423,10 +423,10 @@ class TalkRule(_Spec):
     missing_reports_at_least: int | None = Field(default=None, ge=1)
 
     def describe(self) -> str:
-        """The rule in the bulletin's words, e.g. `本月被升级2次及以上，或按时报到率低于80%`."""
+        """The rule in the bulletin's words, e.g. `本月被升级案件2件及以上，或按时报到率低于80%`."""
         parts = []
         if self.escalations_at_least is not None:
-            parts.append(f"本月被升级{self.escalations_at_least}次及以上")
+            parts.append(f"本月被升级案件{self.escalations_at_least}件及以上")
         if self.on_time_rate_below is not None:
             parts.append(f"按时报到率低于{self.on_time_rate_below.normalize():f}%")
         if self.missing_reports_at_least is not None:
@@ -441,7 +441,7 @@ class TalkRule(_Spec):
                 self.escalations_at_least is not None
                 and response.escalations >= self.escalations_at_least
             ):
-                found.append(f"本月被升级{response.escalations}次")
+                found.append(f"本月被升级案件{response.escalations}件")
             rate = response.on_time_rate
             if (
                 self.on_time_rate_below is not None

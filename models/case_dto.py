@@ -24,6 +24,12 @@ class DeptLine(_Dto):
     ladder_started_at: datetime
     acked_at: datetime | None = None
     acked_by: str | None = None
+    acked_on_behalf: bool = False  # 代为报到 by a coordinator
+    arrived_at: datetime | None = None  # 到场打卡
+    arrived_by: str | None = None
+    arrive_distance_m: int | None = None  # None: the case has no pin
+    arrive_due_at: datetime | None = None  # on site by then (None: no arrival deadline)
+    resolve_due_at: datetime | None = None  # 处置时限 (set at 报到)
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     note: str | None = None
@@ -92,10 +98,24 @@ class AckResult(_Dto):
     """The answer to a 报到 press: recorded now, or already recorded by someone."""
 
     recorded: bool
+    on_behalf: bool = False
     department: str
     acked_at: datetime
     acked_by: str | None
     case_number: str
+
+
+class ArrivalResult(_Dto):
+    """The answer to a shared location: recorded, to be confirmed (too far), or already done."""
+
+    recorded: bool
+    needs_confirm: bool = False  # farther than the radius: ask before recording
+    department: str
+    case_number: str
+    arrived_at: datetime | None = None
+    arrived_by: str | None = None
+    distance_m: int | None = None  # None: the case has no pin
+    radius_m: int
 
 
 class OpenCaseLine(_Dto):
@@ -110,3 +130,5 @@ class OpenCaseLine(_Dto):
     dept_status: DeptStatus | None = None
     created_at: datetime
     since: datetime  # dispatched (or whistled) at: the age is counted from here
+    # The earliest 处置时限 of a department that reported and has not resolved (None: none).
+    resolve_due_at: datetime | None = None

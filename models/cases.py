@@ -57,7 +57,11 @@ class EventKind(StrEnum):
     TRIAGE = "triage"
     DISPATCHED = "dispatched"
     ACKED = "acked"
+    ACKED_FOR = "acked_for"  # 代为报到: a coordinator reported for duty on the department's behalf
     ESCALATED = "escalated"
+    ARRIVED = "arrived"  # 到场打卡 (data: distance_m, far, live)
+    ARRIVE_ESCALATED = "arrive_escalated"  # reported for duty, not on site in time
+    RESOLVE_ESCALATED = "resolve_escalated"  # 处置时限 passed without 处置完成
     RESOLVED = "resolved"
     VERIFY_ASKED = "verify_asked"
     VERIFY_OVERDUE = "verify_overdue"
@@ -130,6 +134,8 @@ class CaseDepartment(Base):
         UniqueConstraint("case_id", "department_id"),
         Index("ix_case_departments_due", "status", "next_ping_at"),
         Index("ix_case_departments_department", "department_id", "status"),
+        Index("ix_case_departments_arrive_due", "status", "arrive_next_at"),
+        Index("ix_case_departments_resolve_due", "status", "resolve_next_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,7 +156,21 @@ class CaseDepartment(Base):
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acked_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # 代为报到: a coordinator reported for duty in the department's place (with a reason).
+    acked_on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
     first_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 到场: when a member shared a location on site, and how far it was from the case's pin.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrived_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    arrive_distance_m: Mapped[int | None] = mapped_column(Integer)
+    # The arrival chase (ladder `arrive_within`): the deadline, events handled, next look.
+    arrive_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrive_step: Mapped[int] = mapped_column(Integer, default=0)
+    arrive_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 处置时限 (from 报到, org file cases.resolve_within) and its chase: events handled, next look.
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_step: Mapped[int] = mapped_column(Integer, default=0)
+    resolve_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -117,10 +117,57 @@ class LadderSpec(Strict):
         default=None, description="repeat of the escalation; default: ping_every"
     )
     business_hours: BusinessHours | None = None
+    arrive_within: Duration | None = Field(
+        default=None,
+        description="after 报到, on site (到场) within this; default 30m for urgent cases, "
+        "none for normal ones; write null to turn it off",
+    )
 
     @property
     def escalation_interval(self) -> Duration:
         return self.escalate_every or self.ping_every
+
+    def arrival_span(self, urgent: bool) -> Duration | None:
+        """How long after 报到 the department has to arrive (None: no arrival deadline)."""
+        if "arrive_within" in self.model_fields_set:
+            return self.arrive_within
+        return URGENT_ARRIVE_WITHIN if urgent else None
+
+
+URGENT_ARRIVE_WITHIN = Duration.model_validate("30m")
+
+
+class ByUrgency(Strict):
+    """A duration for urgent and for normal cases; in a business-hours ladder `Nd` is N workdays."""
+
+    urgent: Duration
+    normal: Duration
+
+    def of(self, urgent: bool) -> Duration:
+        return self.urgent if urgent else self.normal
+
+
+def _by_urgency(urgent: str, normal: str) -> ByUrgency:
+    return ByUrgency.model_validate({"urgent": urgent, "normal": normal})
+
+
+class CaseRules(Strict):
+    """How a case is followed after 报到."""
+
+    arrive_radius: int = Field(
+        default=300, ge=10, le=100_000, description="metres from the pin that count as on site"
+    )
+    resolve_within: ByUrgency = Field(
+        default_factory=lambda: _by_urgency("24h", "5d"),
+        description="处置时限 counted from 报到 (a category may set its own)",
+    )
+    resolve_ping_every: ByUrgency = Field(
+        default_factory=lambda: _by_urgency("6h", "1d"),
+        description="处置催办 before the deadline, and the repeat of the escalation after it",
+    )
+    resolve_escalate_after: Duration | None = Field(
+        default=None, description="escalate this long after the 处置 deadline (default: at it)"
+    )
 
 
 class CategorySpec(Strict):
@@ -132,6 +179,9 @@ class CategorySpec(Strict):
     )
     ladder: str = "normal"
     urgent_ladder: str = "urgent"
+    resolve_within: ByUrgency | None = Field(
+        default=None, description="this category's 处置时限 (default: cases.resolve_within)"
+    )
 
 
 class FloodSpec(Strict):
@@ -161,6 +211,7 @@ class OrgFile(Strict):
     calendar: OfficeCalendar = Field(default_factory=lambda: OfficeCalendar({}))
     bulletin: BulletinSpec = Field(default_factory=BulletinSpec)
     flood: FloodSpec = Field(default_factory=FloodSpec)
+    cases: CaseRules = Field(default_factory=CaseRules)
 
     @model_validator(mode="after")
     def _references(self) -> Self:

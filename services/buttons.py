@@ -6,7 +6,8 @@ change here must keep decoding the old form):
     <feature>:<action>[:<value>...]      ASCII only, at most 64 bytes (Telegram's limit)
 
     cases    c:ack:<case>:<dept>  c:res:<case>:<dept>  c:tri:<case>:<dept>
-             c:vok:<case>  c:vno:<case>  c:rsub  c:rcan
+             c:vok:<case>  c:vno:<case>  c:rsub  c:rcan  c:arr:<case>:<dept>  c:arok  c:arno
+             c:pack:<case>:<dept>
     whistle  wh:cancel  wh:cat:<category key>  wh:area:<area>  wh:skip  wh:pdone
              wh:urg:<0|1>  wh:dup:<add|new>  wh:sub  wh:edit  wh:ed:<field|back>
     meeting  rem:held:<occurrence>  rem:post:<occurrence>
@@ -238,6 +239,10 @@ class CaseAction(StrEnum):
     VERIFIED = "vok"  # 已消除: case
     NOT_ELIMINATED = "vno"  # 未消除: case
     TRIAGE = "tri"  # a coordinator picks a department: case, department
+    ARRIVE = "arr"  # 到场打卡: case, department (the location is asked in the private chat)
+    ARRIVE_CONFIRM = "arok"  # 仍登记到场 when the shared location is beyond the radius
+    ARRIVE_CANCEL = "arno"  # 取消 the arrival
+    ACK_FOR = "pack"  # 代为报到 by a coordinator: case, department (the reason is asked)
 
 
 CASE = Codec(
@@ -250,6 +255,10 @@ CASE = Codec(
         CaseAction.VERIFIED: (ID,),
         CaseAction.NOT_ELIMINATED: (ID,),
         CaseAction.TRIAGE: (ID, ID),
+        CaseAction.ARRIVE: (ID, ID),
+        CaseAction.ARRIVE_CONFIRM: (),
+        CaseAction.ARRIVE_CANCEL: (),
+        CaseAction.ACK_FOR: (ID, ID),
     },
 )
 

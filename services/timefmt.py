@@ -24,7 +24,7 @@ def fmt_datetime(when: datetime, tz: ZoneInfo, *, year: bool = False, weekday: b
 
 
 def fmt_duration(delta: timedelta) -> str:
-    """`2小时15分`, `3天2小时`, `45分`, `不足1分钟`."""
+    """`2小时15分钟`, `3天2小时`, `16分钟`, `不足1分钟`: as people write it (issue 14)."""
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
         return "不足1分钟"
@@ -36,5 +36,5 @@ def fmt_duration(delta: timedelta) -> str:
     if hours:
         parts.append(f"{hours}小时")
     if mins and not days:
-        parts.append(f"{mins}分")
+        parts.append(f"{mins}分钟")
     return "".join(parts) or f"{days}天"

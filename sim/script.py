@@ -56,6 +56,9 @@ REPORTS: list[tuple[int, str, int]] = [
 ]
 
 
+URGENT_PIN = (41.0195, 123.1236)  # the urgent case's map pin
+
+
 def sh(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=SH)
 
@@ -159,7 +162,7 @@ async def cases(office: Office) -> tuple[str, str]:
         description="消防通道被三辆货车堵塞，已持续一天。",
         urgent=True,
         photo=True,
-        location=(41.0195, 123.1236),
+        location=URGENT_PIN,
         address="3号楼东侧",
     )
     normal = await whistle(
@@ -180,6 +183,13 @@ async def cases(office: Office) -> tuple[str, str]:
     for message in office.sim.tg.bot_messages(community):
         if "报到" in message.button_labels:
             await office.people[4003].press(community, "报到", message_id=message.message_id)
+    await office.until(sh(12, 2, 9, 41), fine=True)
+    office.say("紧急案件报到后30分钟内须到场：千山派出所 09:41 到场打卡（距隐患点约80米）")
+    await arrive(office, 4001, "police_station_qianshan", urgent, near(URGENT_PIN, 80))
+    await office.until(sh(12, 2, 9, 50), fine=True)
+    await office.until(sh(12, 2, 9, 55), fine=True)
+    office.say("千山社区 09:50 未到场，收到到场催办；09:55 到场打卡")
+    await arrive(office, 4003, "community_qianshan", urgent, near(URGENT_PIN, 120))
     await office.until(sh(12, 2, 10, 5), fine=True)
     office.say("住建办 10:05 报到（紧急案件）")
     housing = office.groups["housing"]
@@ -189,7 +199,40 @@ async def cases(office: Office) -> tuple[str, str]:
         if urgent in m.text and "报到" in m.button_labels
     )
     await office.people[4002].press(housing, "报到", message_id=card.message_id)
+    await office.until(sh(12, 2, 10, 30), fine=True)
+    office.say("住建办 10:30 到场打卡，位置距隐患点约1.2公里，确认后仍登记到场")
+    await arrive(office, 4002, "housing", urgent, near(URGENT_PIN, 1200), confirm=True)
     return urgent, normal
+
+
+def near(pin: tuple[float, float], metres: float) -> tuple[float, float]:
+    """A point `metres` north of a pin (one degree of latitude is about 111.2 km)."""
+    return pin[0] + metres / 111_195, pin[1]
+
+
+async def arrive(
+    office: Office,
+    uid: int,
+    key: str,
+    case_no: str,
+    location: tuple[float, float],
+    *,
+    confirm: bool = False,
+) -> None:
+    """到场打卡: the card's button, then the location button in the private chat."""
+    group = office.groups[key]
+    card = next(
+        m
+        for m in reversed(office.sim.tg.bot_messages(group))
+        if case_no in m.text and "到场打卡" in m.button_labels
+    )
+    actor = office.people[uid]
+    await actor.press(group, "到场打卡", message_id=card.message_id)
+    await actor.tap_keyboard(uid, "📍 发送当前位置", location=location)
+    if confirm:
+        office.expect(uid, "仍登记到场？")
+        await actor.press(uid, "仍登记到场")
+    office.expect(uid, "到场：")
 
 
 async def resolve(office: Office, uid: int, key: str, case_no: str, note: str, photo: bool) -> None:
@@ -288,7 +331,7 @@ async def month_end(office: Office) -> None:
     coord = office.people[ADMIN]
     office.say("16:30 协调员补充工作要求，重新生成送审稿后签发")
     await coord.press(ADMIN, "补充工作要求")
-    await coord.send(ADMIN, "住建办于1月8日前书面说明本月4次被升级的原因，并落实专人值守报到。")
+    await coord.send(ADMIN, "住建办于1月8日前书面说明本月被升级案件的原因，并落实专人值守报到。")
     office.expect(ADMIN, "已收到，谢谢")
     await office.until(sh(12, 31, 16, 35))
     await coord.press(ADMIN, "签发")

@@ -40,7 +40,7 @@ def _overview(b: Bulletin) -> str:
             + on_time_text(cur, prev)
             + f"，报到用时中位数{MEDIAN_ACK.text(cur)}"
             + versus(MEDIAN_ACK.change(cur, prev))
-            + f"；升级{cur.escalations}次，核查未通过重新处置{cur.reopened}次。"
+            + f"；被升级案件{cur.escalations}件，核查未通过重新处置{cur.reopened}次。"
         )
     if cur.reports_expected:
         parts.append(
@@ -203,7 +203,7 @@ def render_docx(
                 "报到用时中位数",
                 "报到用时90%分位",
                 "处置用时中位数",
-                "升级",
+                "被升级案件",
                 "重新处置",
             ],
             [

@@ -15,7 +15,18 @@ from fractions import Fraction
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    distinct,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -347,10 +358,12 @@ async def case_figures(
     # so an older first 报到 does not count for it.
     first_ack = case((cd.first_acked_at >= cd.dispatched_at, cd.first_acked_at), else_=cd.acked_at)
     acked = and_(first_ack.is_not(None), first_ack < w.as_of)
+    # A coordinator's 代为报到 (issue 14 §4) is not the department's own: never on time.
     on_time = and_(
         cd.acked_at.is_not(None),
         cd.acked_at < w.as_of,
         or_(cd.ack_due_at.is_(None), cd.acked_at <= cd.ack_due_at),
+        cd.acked_on_behalf.is_(False),
     )
     # Not yet 报到 and the window (until the first escalation) still open: neither on time nor
     # late yet, so not counted in the rate (an 报到 at ack_due_at itself is still on time).
@@ -379,9 +392,17 @@ async def case_figures(
     overall_q = await quantiles(
         session, case((acked, ack_minutes), else_=None), None, base, (MEDIAN,)
     )
+    # 约谈 and the bulletin count escalated case-departments (issue 14 §3), not messages: a
+    # department escalated four times on one case counts once, whatever it was escalated for
+    # (not reporting, not on site, 处置 overdue).
     escalation_rows = await session.execute(
-        select(CaseEvent.department_id, func.count())
-        .where(CaseEvent.kind == EventKind.ESCALATED, w.contains(CaseEvent.at))
+        select(CaseEvent.department_id, func.count(distinct(CaseEvent.case_id)))
+        .where(
+            CaseEvent.kind.in_(
+                [EventKind.ESCALATED, EventKind.ARRIVE_ESCALATED, EventKind.RESOLVE_ESCALATED]
+            ),
+            w.contains(CaseEvent.at),
+        )
         .group_by(CaseEvent.department_id)
     )
     escalations = {dept_id: int(n) for dept_id, n in escalation_rows}

@@ -62,7 +62,7 @@ def _render(b: Bulletin, caps: tuple[int, int, int]) -> str:
             f"报到：用时中位数{MEDIAN_ACK.text(cur)}"
             + versus(MEDIAN_ACK.change(cur, prev))
             + f"，{on_time_text(cur, prev)}"
-            + f"，升级{cur.escalations}次"
+            + f"，被升级案件{cur.escalations}件"
             + versus(ESCALATIONS.change(cur, prev))
             + (f"，核查未通过{cur.reopened}次" if cur.reopened else "")
             + "。"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from models.case_dto import CaseView, DeptLine, EventLine, OpenCaseLine
 from models.cases import CaseStatus, DeptStatus, EventKind
 from services.buttons import CASE, CaseAction
+from services.geo import fmt_distance
 from services.outbox import Button, Outgoing
 from services.timefmt import fmt_datetime, fmt_duration
 
@@ -55,16 +56,44 @@ def reporter(view: CaseView) -> str:
     return f"{view.reporter_role} {escape(view.reporter_name)}{unit}"
 
 
-def dept_state(line: DeptLine, view: CaseView, tz: ZoneInfo) -> str:
-    """`住建办 ✅ 09:20 已报到`."""
+def dept_state(line: DeptLine, view: CaseView, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """`住建办 ✅ 09:20 已报到 · 处置时限12月3日 09:20`; with `now`, an overdue one says so."""
     name = escape(line.name)
     if line.status == DeptStatus.PENDING:
         return f"{name} ⏳ 待报到"
     if line.status == DeptStatus.ACKED and line.acked_at is not None:
-        return f"{name} ✅ {_when(line.acked_at, view.created_at, tz)} 已报到"
+        acked = _when(line.acked_at, view.created_at, tz)
+        if line.acked_on_behalf:
+            text = f"{name} ✅ {acked} 代为报到"
+        elif line.arrived_at is None:
+            text = f"{name} ✅ {acked} 已报到"
+        else:
+            text = f"{name} ✅ {acked} 报到"
+        if line.arrived_at is not None:
+            text += f" · 📍 {arrival(line, view, tz)}"
+        return text + deadline_note(line, tz, now)
     if line.status == DeptStatus.RESOLVED and line.resolved_at is not None:
         return f"{name} ☑️ {_when(line.resolved_at, view.created_at, tz)} 已处置"
     return f"{name} {DEPT_LABELS[line.status]}"
+
+
+def deadline_note(line: DeptLine, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """`（处置时限12月3日 09:20）`, or `（⚠️ 处置超期3小时，时限…）` when `now` is past it."""
+    due = line.resolve_due_at
+    if due is None or line.status != DeptStatus.ACKED:
+        return ""
+    if now is not None and now > due:
+        return f"（⚠️ 处置超期{fmt_duration(now - due)}，时限{fmt_datetime(due, tz)}）"
+    return f"（处置时限{fmt_datetime(due, tz)}）"
+
+
+def arrival(line: DeptLine, view: CaseView, tz: ZoneInfo) -> str:
+    """`09:41 到场（距约80米）`; without a pin just `09:41 到场`."""
+    assert line.arrived_at is not None
+    text = f"{_when(line.arrived_at, view.created_at, tz)} 到场"
+    if line.arrive_distance_m is not None:
+        text += f"（距{fmt_distance(line.arrive_distance_m)}）"
+    return text
 
 
 def card_text(view: CaseView, tz: ZoneInfo) -> str:
@@ -101,8 +130,93 @@ def card_buttons(view: CaseView, department_id: int) -> list[list[Button]]:
     if line.status == DeptStatus.PENDING:
         return [[Button("报到", CASE.encode(CaseAction.ACK, view.id, department_id))]]
     if line.status == DeptStatus.ACKED:
-        return [[Button("处置完成", CASE.encode(CaseAction.RESOLVE, view.id, department_id))]]
+        done = Button("处置完成", CASE.encode(CaseAction.RESOLVE, view.id, department_id))
+        if line.arrived_at is None:
+            return [[arrive_button(view.id, department_id), done]]
+        return [[done]]
     return []
+
+
+def ack_for_buttons(view: CaseView, department_id: int) -> list[list[Button]]:
+    """On a card forwarded to the coordinators (the department has no group): 代为报到."""
+    line = view.department(department_id)
+    if line is None or line.status != DeptStatus.PENDING or view.status == CaseStatus.CLOSED:
+        return []
+    return [[Button("代为报到", CASE.encode(CaseAction.ACK_FOR, view.id, department_id))]]
+
+
+def arrive_button(case_id: int, department_id: int) -> Button:
+    return Button("到场打卡", CASE.encode(CaseAction.ARRIVE, case_id, department_id))
+
+
+def arrive_ping_text(
+    view: CaseView, line: DeptLine, now: datetime, *, escalated: bool, office: str = "三级办"
+) -> str:
+    """The reply to the card that chases a department which reported but is not on site."""
+    assert line.acked_at is not None
+    since = fmt_duration(now - line.acked_at)
+    head = f"⏰【到场催办】{escape(line.name)}：隐患 {view.number}（{escape(view.category_name)}）"
+    if escalated:
+        return (
+            f"{head}已报到{since}，仍未到场，已报告领导小组和{escape(office)}。"
+            "请立即到场并点击“到场打卡”。"
+        )
+    return f"{head}已报到{since}，尚未到场。请尽快到场并点击“到场打卡”。"
+
+
+def resolve_ping_text(
+    view: CaseView,
+    line: DeptLine,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    escalated: bool,
+    office: str = "三级办",
+) -> str:
+    """【处置催办】 with the time left, or (after the deadline) how long it is overdue."""
+    due = line.resolve_due_at
+    assert due is not None
+    head = f"⏰【处置催办】{escape(line.name)}：隐患 {view.number}（{escape(view.category_name)}）"
+    if escalated or now >= due:
+        return (
+            f"{head}处置时限{fmt_datetime(due, tz)}，已超期{fmt_duration(now - due)}，"
+            f"已报告领导小组和{escape(office)}。请尽快处置并点击“处置完成”。"
+        )
+    return (
+        f"{head}处置时限{fmt_datetime(due, tz)}，剩余{fmt_duration(due - now)}。"
+        "处置后请点击“处置完成”。"
+    )
+
+
+def resolve_escalation_text(
+    view: CaseView, line: DeptLine, now: datetime, tz: ZoneInfo, number: int
+) -> str:
+    """To the leading group and the coordinators: whose 处置时限 passed on which case."""
+    due = line.resolve_due_at
+    assert due is not None
+    return "\n".join(
+        [
+            f"【升级】{escape(line.name)} 处置超期",
+            f"案件：{view.number} {escape(view.category_name)}（{urgency(view.urgent)}）",
+            f"地点：{place(view, pin_note=False)}",
+            f"处置时限{fmt_datetime(due, tz)}，已超期{fmt_duration(now - due)}，第{number}次升级。"
+            f"请督促{escape(line.name)}处置。详情：/case {view.number}",
+        ]
+    )
+
+
+def arrive_escalation_text(view: CaseView, line: DeptLine, now: datetime, number: int) -> str:
+    """To the leading group and the coordinators: who reported for duty but is not on site."""
+    assert line.acked_at is not None
+    return "\n".join(
+        [
+            f"【升级】{escape(line.name)} 未到场",
+            f"案件：{view.number} {escape(view.category_name)}（{urgency(view.urgent)}）",
+            f"地点：{place(view, pin_note=False)}",
+            f"已报到{fmt_duration(now - line.acked_at)}仍未到场，第{number}次升级。"
+            f"请督促{escape(line.name)}到场。详情：/case {view.number}",
+        ]
+    )
 
 
 def ping_text(
@@ -221,7 +335,11 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.TRIAGE: "无对应责任部门，转协调员分派",
     EventKind.DISPATCHED: "派遣",
     EventKind.ACKED: "报到",
+    EventKind.ACKED_FOR: "协调员代为报到",
     EventKind.ESCALATED: "未报到，升级至领导小组和协调员",
+    EventKind.ARRIVED: "到场打卡",
+    EventKind.ARRIVE_ESCALATED: "未按时到场，升级至领导小组和协调员",
+    EventKind.RESOLVE_ESCALATED: "超过处置时限，升级至领导小组和协调员",
     EventKind.RESOLVED: "处置完成",
     EventKind.VERIFY_ASKED: "请上报人核查",
     EventKind.VERIFY_OVERDUE: "上报人3天未核查，转协调员核查",
@@ -247,7 +365,7 @@ def timeline_text(view: CaseView, events: list[EventLine], tz: ZoneInfo, now: da
     ]
     if view.active_departments:
         head.append(
-            "责任部门：" + " · ".join(dept_state(d, view, tz) for d in view.active_departments)
+            "责任部门：" + " · ".join(dept_state(d, view, tz, now) for d in view.active_departments)
         )
     lines = []
     for e in events[-TIMELINE_LINES:]:
@@ -275,13 +393,20 @@ def _status_note(view: CaseView, tz: ZoneInfo, now: datetime) -> str:
     return _age(now - view.created_at)
 
 
-def open_line(item: OpenCaseLine, now: datetime) -> str:
-    """One line of /open or /mycases."""
+def open_line(item: OpenCaseLine, now: datetime, tz: ZoneInfo | None = None) -> str:
+    """One line of /open or /mycases (with the 处置时限, or how long it is overdue)."""
     state = DEPT_LABELS[item.dept_status] if item.dept_status else STATUS_LABELS[item.status]
-    return (
+    text = (
         f"{item.number}【{urgency(item.urgent)}】{escape(item.category_name)} · "
         f"{escape(item.area_label)} · {state} · {_age(now - item.since)}"
     )
+    due = item.resolve_due_at
+    if due is not None and tz is not None:
+        if now > due:
+            text += f" · ⚠️ 处置超期{fmt_duration(now - due)}"
+        else:
+            text += f" · 处置时限{fmt_datetime(due, tz)}"
+    return text
 
 
 def review_text(

@@ -36,7 +36,29 @@ class CaseEnv:
             return "urgent" if urgent else "normal"
         return category.urgent_ladder if urgent else category.ladder
 
+    def resolve_ladder(self, key: str, category_key: str, urgent: bool) -> tuple[Ladder, timedelta]:
+        """The 处置 chase after 报到, and the 处置时限 (both in the case ladder's time).
+
+        Reminders every `resolve_ping_every` before the deadline, the first escalation at the
+        deadline (plus `resolve_escalate_after`), then one every `resolve_ping_every`.
+        """
+        base = self.ladder(key, urgent)
+        rules = self.org.cases
+        category = self.org.category(category_key)
+        limits = (category.resolve_within if category else None) or rules.resolve_within
+        within = base.span_of(limits.of(urgent))
+        after = (
+            base.span_of(rules.resolve_escalate_after)
+            if rules.resolve_escalate_after is not None
+            else timedelta(0)
+        )
+        every = base.span_of(rules.resolve_ping_every.of(urgent))
+        chase = Ladder(
+            ping_every=every, escalate_after=within + after, escalate_every=every, hours=base.hours
+        )
+        return chase, within
+
     def ladder(self, key: str, urgent: bool) -> Ladder:
         """The ladder by key; a key the org file no longer has falls back to the defaults."""
         spec = self.org.ladders.get(key) or (FALLBACK_URGENT if urgent else FALLBACK_NORMAL)
-        return Ladder.from_spec(spec, self.calendar, self.tz)
+        return Ladder.from_spec(spec, self.calendar, self.tz, urgent=urgent)

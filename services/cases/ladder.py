@@ -53,6 +53,8 @@ class Ladder:
     escalate_after: timedelta
     escalate_every: timedelta
     hours: BusinessHours | None = None
+    # After 报到, on site within this (ladder time); None: no arrival deadline.
+    arrive_within: timedelta | None = None
 
     def __post_init__(self) -> None:
         for name in ("ping_every", "escalate_after", "escalate_every"):
@@ -60,7 +62,9 @@ class Ladder:
                 raise ValueError(f"ladder {name} must be positive")
 
     @classmethod
-    def from_spec(cls, spec: LadderSpec, calendar: WorkdayCalendar, tz: tzinfo) -> Ladder:
+    def from_spec(
+        cls, spec: LadderSpec, calendar: WorkdayCalendar, tz: tzinfo, *, urgent: bool = False
+    ) -> Ladder:
         """Read an org-file ladder; in a business-hours ladder `Nd` means N workday windows."""
         hours: BusinessHours | None = None
         if spec.business_hours is not None:
@@ -82,7 +86,26 @@ class Ladder:
             escalate_after=span(spec.escalate_after),
             escalate_every=span(spec.escalation_interval),
             hours=hours,
+            arrive_within=(None if (arrive := spec.arrival_span(urgent)) is None else span(arrive)),
         )
+
+    def span_of(self, d: Duration) -> timedelta:
+        """An org-file duration in this ladder's time (`Nd`: N workday windows with hours)."""
+        if d.unit == "d" and self.hours is not None:
+            return self.hours.workday_length * d.value
+        return d.to_timedelta()
+
+    def shift(self, start: datetime, span: timedelta) -> datetime:
+        """`span` of ladder time after `start` (business time if the ladder has hours)."""
+        if self.hours is not None:
+            return self.hours.add_business_time(start, span)
+        return start + span
+
+    def arrive_due(self, acked_at: datetime) -> datetime | None:
+        """When a department that reported for duty at `acked_at` must be on site."""
+        if self.arrive_within is None:
+            return None
+        return self.shift(acked_at, self.arrive_within)
 
     @property
     def pings_before_escalation(self) -> int:
@@ -179,3 +202,50 @@ def step(ladder: Ladder, state: LadderState, now: datetime) -> StepResult:
 def schedule(ladder: Ladder, started: datetime, count: int) -> list[tuple[datetime, Action]]:
     """The first `count` events of a ladder (for tests, docs and the dispatch card's hint)."""
     return [(ladder.at(started, k), ladder.action(k)) for k in range(1, count + 1)]
+
+
+# -- a deadline's chase (到场: reported for duty, not on site by the deadline) -----------------
+#
+# Event 1 is a reminder at the deadline itself; one `ping_every` later the first escalation,
+# then an escalation every `escalate_every`, all counted in the ladder's own (business) time.
+
+
+def chase_at(ladder: Ladder, due: datetime, k: int) -> datetime:
+    """When chase event k ≥ 1 falls due for a deadline `due`."""
+    if k < 1:
+        raise ValueError("chase events are numbered from 1")
+    if k == 1:
+        return due
+    return ladder.shift(due, ladder.ping_every + ladder.escalate_every * (k - 2))
+
+
+def chase_action(k: int) -> Action:
+    """The first chase event reminds; every later one escalates."""
+    return Action.PING if k == 1 else Action.ESCALATE
+
+
+def chase_index(ladder: Ladder, due: datetime, now: datetime) -> int:
+    """The last chase event whose time has come (0 before the deadline)."""
+    if now < due:
+        return 0
+    elapsed = ladder.elapsed(due, now)
+    if elapsed < ladder.ping_every:
+        k = 1
+    else:
+        k = 2 + int((elapsed - ladder.ping_every) // ladder.escalate_every)
+    while k > 1 and chase_at(ladder, due, k) > now:
+        k -= 1
+    return k
+
+
+def chase_step(ladder: Ladder, due: datetime, done: int, now: datetime) -> StepResult:
+    """What a deadline's chase sends now (at most one event), and when to look again."""
+    k = chase_index(ladder, due, now)
+    if k <= done:
+        return StepResult(action=None, step=done, eta=chase_at(ladder, due, done + 1))
+    return StepResult(
+        action=chase_action(k),
+        step=k,
+        eta=chase_at(ladder, due, k + 1),
+        skipped=k - done - 1,
+    )

@@ -170,6 +170,16 @@ def _start_ladder(env: CaseEnv, row: CaseDepartment, urgent: bool, now: datetime
     row.ack_due_at = ladder.at(now, ladder.first_escalation())
     row.acked_at = None
     row.acked_by = None
+    row.acked_on_behalf = False
+    row.arrived_at = None
+    row.arrived_by = None
+    row.arrive_distance_m = None
+    row.arrive_due_at = None
+    row.arrive_step = 0
+    row.arrive_next_at = None
+    row.resolve_due_at = None
+    row.resolve_step = 0
+    row.resolve_next_at = None
     row.resolved_at = None
     row.resolved_by = None
     row.resolution_note = None
@@ -216,9 +226,13 @@ async def _send_card(
 ) -> None:
     """The dispatch to one department: the card with 报到, then photos and the map pin."""
     text = cards.card_text(view, env.tz)
+    buttons = cards.card_buttons(view, row.department_id)
+    if await department_chat(session, row.department_id) is None:
+        # Forwarded to the coordinators: they can report for duty on its behalf (代为报到).
+        buttons = cards.ack_for_buttons(view, row.department_id)
     card_id = await enqueue_to_department(
         session,
-        Outgoing(text=text, buttons=cards.card_buttons(view, row.department_id)),
+        Outgoing(text=text, buttons=buttons),
         department_id=row.department_id,
         now=now,
     )
@@ -573,16 +587,26 @@ async def supplement_case(
 # -- 报到 and 处置 -------------------------------------------------------------------------------
 
 
-async def _part(
-    session: AsyncSession, actor: PersonInfo, case_id: int, department_id: int, what: str
+async def member_part(
+    session: AsyncSession,
+    actor: PersonInfo,
+    case_id: int,
+    department_id: int,
+    what: str,
+    *,
+    for_office: bool = False,
 ) -> tuple[Case, CaseDepartment, Department]:
-    """The case (locked), the department's part in it and the department, for a member."""
+    """The case (locked), the department's part in it and the department, for a member
+    (for a coordinator acting on the department's behalf with `for_office`)."""
     case = await lock_case(session, case_id)
     row = await _row(session, case_id, department_id)
     if row is None:
         raise Refusal("该案件未派遣给该部门。")
     dept = await _department(session, department_id)
-    _require_member(actor, dept, what)
+    if for_office:
+        _require_coordinator(actor)
+    else:
+        _require_member(actor, dept, what)
     _require_open(case)
     if row.status == DeptStatus.REMOVED:
         raise Refusal(f"{case.number} 已不再由{dept.name}负责。")
@@ -598,9 +622,21 @@ async def acknowledge(
     department_id: int,
     chat_id: int | None,
     now: datetime,
+    on_behalf: str | None = None,
 ) -> AckResult:
-    """报到: the first press records it; any later press hears who reported and when."""
-    case, row, dept = await _part(session, actor, case_id, department_id, "报到")
+    """报到: the first press records it; any later press hears who reported and when.
+
+    With `on_behalf` (the reason, e.g. confirmed by phone) a coordinator reports for duty in
+    the department's place (代为报到): recorded and shown as such, and not counted as the
+    department's own on-time 报到.
+    """
+    if on_behalf is not None:
+        on_behalf = on_behalf.strip()[:MAX_DESCRIPTION]
+        if not on_behalf:
+            raise Refusal("请填写代为报到的原因，例如：已电话确认，负责人正赶赴现场。")
+    case, row, dept = await member_part(
+        session, actor, case_id, department_id, "报到", for_office=on_behalf is not None
+    )
     result = await session.execute(
         update(CaseDepartment)
         .where(
@@ -608,7 +644,13 @@ async def acknowledge(
             CaseDepartment.status == DeptStatus.PENDING,
             CaseDepartment.acked_at.is_(None),
         )
-        .values(status=DeptStatus.ACKED, acked_at=now, acked_by=actor.id, next_ping_at=None)
+        .values(
+            status=DeptStatus.ACKED,
+            acked_at=now,
+            acked_by=actor.id,
+            acked_on_behalf=on_behalf is not None,
+            next_ping_at=None,
+        )
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
@@ -617,18 +659,29 @@ async def acknowledge(
     if recorded:
         if row.first_acked_at is None:
             row.first_acked_at = now
+        # 报到 is not the end: on site within the ladder's arrive_within (到场催办 from rows).
+        row.arrive_due_at = env.ladder(row.ladder_key, case.urgent).arrive_due(now)
+        row.arrive_step = 0
+        row.arrive_next_at = row.arrive_due_at
+        # 处置时限: reminders before it, escalations after it (deadline.py, from rows).
+        chase, within = env.resolve_ladder(row.ladder_key, case.category_key, case.urgent)
+        row.resolve_due_at = chase.shift(now, within)
+        row.resolve_step = 0
+        row.resolve_next_at = chase.at(now, 1)
         await record_event(
             session,
             case.id,
-            EventKind.ACKED,
+            EventKind.ACKED if on_behalf is None else EventKind.ACKED_FOR,
             now,
             actor_id=actor.id,
             department_id=dept.id,
             chat_id=chat_id,
+            note=on_behalf,
         )
         await _settle(session, env, case, now)
     by = await session.scalar(select(Person.display_name).where(Person.id == row.acked_by))
     return AckResult(
+        on_behalf=row.acked_on_behalf,
         recorded=recorded,
         department=dept.name,
         acked_at=row.acked_at or now,
@@ -637,11 +690,50 @@ async def acknowledge(
     )
 
 
+async def check_may_ack_for(
+    session: AsyncSession, *, actor: PersonInfo, case_id: int, department_id: int
+) -> CaseView:
+    """Before asking a coordinator for the 代为报到 reason: is the department still pending?"""
+    case, row, dept = await member_part(
+        session, actor, case_id, department_id, "报到", for_office=True
+    )
+    if row.status != DeptStatus.PENDING:
+        raise Refusal(f"{dept.name}已报到，无需代为报到。")
+    return await view_of(session, case)
+
+
+async def acknowledge_for(
+    session: AsyncSession,
+    env: CaseEnv,
+    *,
+    actor: PersonInfo,
+    number: str,
+    department: str,
+    reason: str,
+    chat_id: int | None,
+    now: datetime,
+) -> AckResult:
+    """/case_ack: 代为报到 by case number and department name or key."""
+    _require_coordinator(actor)
+    case = await _open_case(session, number)
+    dept = await _dispatchable(session, department)
+    return await acknowledge(
+        session,
+        env,
+        actor=actor,
+        case_id=case.id,
+        department_id=dept.id,
+        chat_id=chat_id,
+        now=now,
+        on_behalf=reason,
+    )
+
+
 async def check_may_resolve(
     session: AsyncSession, *, actor: PersonInfo, case_id: int, department_id: int
 ) -> CaseView:
     """Before asking for the 处置 note: may this person resolve for this department now?"""
-    case, row, dept = await _part(session, actor, case_id, department_id, "处置")
+    case, row, dept = await member_part(session, actor, case_id, department_id, "处置")
     if row.status == DeptStatus.PENDING:
         raise Refusal(f"{dept.name}尚未报到，请先点击“报到”。")
     if row.status == DeptStatus.RESOLVED:
@@ -665,7 +757,7 @@ async def resolve(
     note = note.strip()[:MAX_DESCRIPTION]
     if not note:
         raise Refusal("请填写处置情况说明。")
-    case, row, dept = await _part(session, actor, case_id, department_id, "处置")
+    case, row, dept = await member_part(session, actor, case_id, department_id, "处置")
     result = await session.execute(
         update(CaseDepartment)
         .where(CaseDepartment.id == row.id, CaseDepartment.status == DeptStatus.ACKED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.case_dto import CaseView, EventLine, OpenCaseLine
@@ -80,9 +80,22 @@ async def case_timeline(
 
 
 async def _line(
-    session: AsyncSession, c: Case, *, since: datetime, dept_status: DeptStatus | None = None
+    session: AsyncSession,
+    c: Case,
+    *,
+    since: datetime,
+    dept_status: DeptStatus | None = None,
+    resolve_due_at: datetime | None = None,
 ) -> OpenCaseLine:
+    if dept_status is None and c.status != CaseStatus.CLOSED:
+        # the reporter's list: the earliest deadline of a department still at work
+        resolve_due_at = await session.scalar(
+            select(func.min(CaseDepartment.resolve_due_at)).where(
+                CaseDepartment.case_id == c.id, CaseDepartment.status == DeptStatus.ACKED
+            )
+        )
     return OpenCaseLine(
+        resolve_due_at=resolve_due_at,
         case_id=c.id,
         number=c.number,
         category_name=c.category_name,
@@ -126,7 +139,14 @@ async def open_for_department(
         )
     ).tuples()
     return [
-        await _line(session, c, since=cd.dispatched_at, dept_status=cd.status) for cd, c in rows
+        await _line(
+            session,
+            c,
+            since=cd.dispatched_at,
+            dept_status=cd.status,
+            resolve_due_at=cd.resolve_due_at if cd.status == DeptStatus.ACKED else None,
+        )
+        for cd, c in rows
     ]
 
 

@@ -10,6 +10,7 @@ advanced with a conditional UPDATE and every message carries a dedupe key.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.cases import Case, CaseDepartment, CaseStatus, DeptStatus, EventKind
 from models.outbox import OutboxMessage
 from services.buttons import CASE, CaseAction
-from services.cases import cards
+from services.cases import arrival, cards, deadline
 from services.cases.env import VERIFY_WITHIN, CaseEnv
 from services.cases.ladder import Action, LadderState
 from services.cases.ladder import step as ladder_step
@@ -122,7 +123,8 @@ async def advance_ladder(
             Outgoing(
                 text=cards.ping_text(
                     view, line, now, escalated=False, office=env.org.office.short_name
-                )
+                ),
+                buttons=cards.ack_for_buttons(view, row.department_id),
             ),
             department_id=row.department_id,
             now=now,
@@ -212,6 +214,10 @@ async def step(rt: Runtime, now: datetime) -> int:
                 log.exception("ladder of case_departments row %s failed", row_id)
         if len(ids) < BATCH:
             break
+    done += await _chase(rt, env, now, arrival.due_arrivals, arrival.advance_arrival, "arrival")
+    done += await _chase(
+        rt, env, now, deadline.due_resolutions, deadline.advance_resolution, "处置"
+    )
     async with rt.transaction() as session:
         overdue = await overdue_verifications(session, now)
     for case_id in overdue:
@@ -222,3 +228,29 @@ async def step(rt: Runtime, now: datetime) -> int:
         except Exception:
             log.exception("verification chase of case %s failed", case_id, extra={"case": case_id})
     return done
+
+
+async def _chase(
+    rt: Runtime,
+    env: CaseEnv,
+    now: datetime,
+    due: Callable[[AsyncSession, datetime], Awaitable[list[int]]],
+    advance: Callable[[AsyncSession, CaseEnv, int, datetime], Awaitable[Action | None]],
+    what: str,
+) -> int:
+    """A chase after 报到 (到场, 处置) for every due row, one transaction each."""
+    done = 0
+    seen: set[int] = set()
+    while True:
+        async with rt.transaction() as session:
+            ids = [i for i in await due(session, now) if i not in seen]
+        for row_id in ids:
+            seen.add(row_id)
+            try:
+                async with rt.transaction() as session:
+                    if await advance(session, env, row_id, now) is not None:
+                        done += 1
+            except Exception:
+                log.exception("%s chase of case_departments row %s failed", what, row_id)
+        if len(ids) < BATCH:
+            return done

@@ -51,7 +51,12 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
     pairs = list(rows)
     people = await person_names(
         session,
-        [case.reporter_id, *(cd.acked_by for cd, _ in pairs), *(cd.resolved_by for cd, _ in pairs)],
+        [
+            case.reporter_id,
+            *(cd.acked_by for cd, _ in pairs),
+            *(cd.resolved_by for cd, _ in pairs),
+            *(cd.arrived_by for cd, _ in pairs),
+        ],
     )
     reporter = await session.get(Person, case.reporter_id)
     unit = None
@@ -99,6 +104,12 @@ async def view_of(session: AsyncSession, case: Case) -> CaseView:
                 ladder_started_at=cd.ladder_started_at,
                 acked_at=cd.acked_at,
                 acked_by=people.get(cd.acked_by) if cd.acked_by else None,
+                acked_on_behalf=cd.acked_on_behalf,
+                arrived_at=cd.arrived_at,
+                arrived_by=people.get(cd.arrived_by) if cd.arrived_by else None,
+                arrive_distance_m=cd.arrive_distance_m,
+                arrive_due_at=cd.arrive_due_at,
+                resolve_due_at=cd.resolve_due_at,
                 resolved_at=cd.resolved_at,
                 resolved_by=people.get(cd.resolved_by) if cd.resolved_by else None,
                 note=cd.resolution_note,

@@ -33,7 +33,9 @@ async def test_digest_five_seconds_after_a_dispatch_judges_nobody(
     await sim.stop()
 
     lines = summary.splitlines()
-    assert "报到：用时中位数—，按时报到率暂无可评（3次派遣均在报到时限内），升级0次。" in lines
+    assert (
+        "报到：用时中位数—，按时报到率暂无可评（3次派遣均在报到时限内），被升级案件0件。" in lines
+    )
     assert "建议约谈：无。" in lines
     assert "0.0%" not in summary and "久未结案" not in summary
     assert files  # the Word and Excel files still follow the summary

@@ -19,7 +19,12 @@ def pings(office: BotOffice, key: str) -> list[ViewMessage]:
 
 
 def escalations(office: BotOffice, chat_id: int) -> list[ViewMessage]:
-    return [m for m in office.tg.bot_messages(chat_id) if m.text.startswith("【升级】")]
+    """The 报到 ladder's escalations (the 到场 chase's are in test_bot_arrival.py)."""
+    return [
+        m
+        for m in office.tg.bot_messages(chat_id)
+        if m.text.startswith("【升级】") and m.text.splitlines()[0].endswith("未报到")
+    ]
 
 
 async def test_urgent_ladder_one_department_acks_while_another_is_escalated(
@@ -59,7 +64,7 @@ async def test_urgent_ladder_one_department_acks_while_another_is_escalated(
     card = office.card("housing")
     first = pings(office, "housing")[0]
     assert first.reply_to == card.message_id
-    assert first.text.startswith("⏰【催办】住建办：隐患 QS-2026-0001（消防通道堵塞）已派遣10分")
+    assert first.text.startswith("⏰【催办】住建办：隐患 QS-2026-0001（消防通道堵塞）已派遣10分钟")
     assert first.button_labels == ["报到"]
     assert "已报告领导小组和三级办" in pings(office, "housing")[2].text
 
@@ -76,11 +81,12 @@ async def test_urgent_ladder_one_department_acks_while_another_is_escalated(
         ("【升级】千山社区 未报到", "11-30 10:00"),
     ]
     assert "案件：QS-2026-0001 消防通道堵塞（紧急）" in leaders[0].text
-    assert "已派遣30分，第1次升级" in leaders[0].text
+    assert "已派遣30分钟，第1次升级" in leaders[0].text
     assert "第4次升级" in leaders[-1].text
     # the card shows who reported for duty and when, and who is still pending
     assert (
-        "千山派出所 ✅ 09:12 已报到 · 住建办 ✅ 09:45 已报到 · 千山社区 ⏳ 待报到"
+        "千山派出所 ✅ 09:12 已报到（处置时限12月1日 09:12） · "
+        "住建办 ✅ 09:45 已报到（处置时限12月1日 09:45） · 千山社区 ⏳ 待报到"
         in office.card("community_qianshan").text
     )
     office.tg.check()

@@ -15,7 +15,12 @@ FIVE = timedelta(minutes=5)
 
 
 def escalations(office: BotOffice, chat_id: int) -> list[str]:
-    return [m.text for m in office.tg.bot_messages(chat_id) if m.text.startswith("【升级】")]
+    """The 报到 ladder's escalations (not the 到场 chase's)."""
+    return [
+        m.text
+        for m in office.tg.bot_messages(chat_id)
+        if m.text.startswith("【升级】") and m.text.splitlines()[0].endswith("未报到")
+    ]
 
 
 def forwarded_pings(office: BotOffice, chat_id: int) -> list[str]:

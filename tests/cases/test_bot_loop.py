@@ -57,7 +57,8 @@ async def test_full_loop_from_whistle_to_closure(sqlite_url: str, clock: FakeClo
     assert second is not None and "已由赵某于11月30日 09:05报到" in second.text
     await sim.tick()
     card = office.card("housing")
-    assert "住建办 ✅ 09:05 已报到" in card.text and card.button_labels == ["处置完成"]
+    assert "住建办 ✅ 09:05 已报到" in card.text
+    assert card.button_labels == ["到场打卡", "处置完成"]
     assert "住建办 ✅ 09:05 已报到" in office.card("community_qianshan").text
     await office.actors[4001].press(office.groups["police_station_qianshan"], "报到")
     await office.actors[4003].press(office.groups["community_qianshan"], "报到")
@@ -140,7 +141,7 @@ async def test_reopen_after_not_eliminated_restarts_the_ladder(sqlite_url: str, 
     # the ladder starts again from the reopen: first ping 10 minutes later
     await sim.advance(timedelta(minutes=10), step=timedelta(minutes=5))
     pings = [m for m in tg.bot_messages(housing) if "【催办】" in m.text]
-    assert len(pings) == 1 and "已派遣10分" in pings[0].text
+    assert len(pings) == 1 and "已派遣10分钟" in pings[0].text
     assert pings[0].reply_to == card.message_id
     await sim.stop()
 

@@ -9,8 +9,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.orgfile import LadderSpec
-from services.cases.ladder import Action, Ladder, LadderState, schedule, step
+from bot.settings import DEFAULT_ORG
+from models.orgfile import ByUrgency, LadderSpec
+from services.cases.env import CaseEnv
+from services.cases.ladder import (
+    Action,
+    Ladder,
+    LadderState,
+    StepResult,
+    chase_step,
+    schedule,
+    step,
+)
+from services.geo import distance_m, fmt_distance
+from services.orgconfig import parse_org
 from services.workdays import WorkdayCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -239,3 +251,83 @@ def test_any_tick_pattern_never_repeats_or_runs_ahead(
         assert result.eta is not None and result.eta > now
         assert ladder.at(start, result.step + 1) == result.eta
         state = LadderState(started_at=start, step=result.step)
+
+
+# -- a deadline's chase (到场) --------------------------------------------------------------
+
+
+def test_chase_reminds_at_the_deadline_then_escalates_each_interval():
+    ladder = Ladder(
+        ping_every=timedelta(minutes=10),
+        escalate_after=timedelta(minutes=30),
+        escalate_every=timedelta(hours=2),
+    )
+    due = datetime(2026, 11, 30, 1, 50, tzinfo=UTC)
+    assert chase_step(ladder, due, 0, due - timedelta(minutes=1)) == StepResult(None, 0, due)
+    first = chase_step(ladder, due, 0, due)
+    assert first.action is Action.PING and first.step == 1
+    assert first.eta == due + timedelta(minutes=10)
+    second = chase_step(ladder, due, 1, due + timedelta(minutes=10))
+    assert second.action is Action.ESCALATE and second.eta == due + timedelta(hours=2, minutes=10)
+    # down for five hours: one escalation, the missed ones folded into it
+    late = chase_step(ladder, due, 2, due + timedelta(hours=5))
+    assert late.action is Action.ESCALATE and late.step == 4 and late.skipped == 1
+    assert chase_step(ladder, due, 4, due + timedelta(hours=5)).action is None
+
+
+def test_urgent_ladders_default_to_thirty_minutes_on_site_normal_ones_to_none():
+    spec = LadderSpec.model_validate({"ping_every": "10m", "escalate_after": "30m"})
+    assert Ladder.from_spec(spec, CAL, SH, urgent=True).arrive_within == timedelta(minutes=30)
+    assert Ladder.from_spec(spec, CAL, SH).arrive_within is None
+    off = LadderSpec.model_validate(
+        {"ping_every": "10m", "escalate_after": "30m", "arrive_within": None}
+    )
+    assert Ladder.from_spec(off, CAL, SH, urgent=True).arrive_within is None
+    normal = LadderSpec.model_validate(
+        {
+            "ping_every": "2h",
+            "escalate_after": "1d",
+            "business_hours": "08:00-20:00",
+            "arrive_within": "1d",
+        }
+    )
+    ladder = Ladder.from_spec(normal, CAL, SH)
+    friday_evening = datetime(2026, 12, 4, 18, 0, tzinfo=SH)  # 2 h left that day
+    assert ladder.arrive_due(friday_evening) == datetime(2026, 12, 7, 18, 0, tzinfo=SH)
+
+
+def test_great_circle_distance_and_how_it_is_said():
+    assert round(distance_m(41.1, 123.0, 41.1 + 80 / 111_195, 123.0)) == 80
+    # Beijing Tiananmen to Shanghai People's Square, about 1,068 km
+    assert 1_060_000 < distance_m(39.9087, 116.3975, 31.2304, 121.4737) < 1_075_000
+    assert fmt_distance(4) == "不足10米"
+    assert fmt_distance(83) == "约80米"
+    assert fmt_distance(1234) == "约1.2公里"
+    assert fmt_distance(999) == "约1公里"
+
+
+def test_resolve_deadline_by_urgency_and_category():
+    org = parse_org(DEFAULT_ORG.read_text(encoding="utf-8"), "org.example.yaml")
+    env = CaseEnv(org=org, calendar=CAL, tz=SH)
+    chase, within = env.resolve_ladder("urgent", "fire_lane", True)
+    assert within == timedelta(hours=24) and chase.ping_every == timedelta(hours=6)
+    assert chase.pings_before_escalation == 3  # 6 h, 12 h, 18 h; escalated at 24 h
+    chase, within = env.resolve_ladder("normal", "fire_lane", False)
+    assert within == timedelta(hours=60)  # five 12-hour workday windows
+    own = org.model_copy(
+        update={
+            "categories": [
+                c.model_copy(
+                    update={
+                        "resolve_within": ByUrgency.model_validate({"urgent": "4h", "normal": "2d"})
+                    }
+                )
+                if c.key == "fire_lane"
+                else c
+                for c in org.categories
+            ]
+        }
+    )
+    env = CaseEnv(org=own, calendar=CAL, tz=SH)
+    assert env.resolve_ladder("urgent", "fire_lane", True)[1] == timedelta(hours=4)
+    assert env.resolve_ladder("urgent", "wiring", True)[1] == timedelta(hours=24)

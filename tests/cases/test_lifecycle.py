@@ -169,13 +169,16 @@ async def test_only_members_acknowledge_and_the_first_press_counts(office: Offic
             select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == EventKind.ACKED)
         )
     assert acks == 1
-    # every card was edited once: housing's now offers 处置完成, the others still 报到
+    # every card was edited once: housing's now offers 到场打卡 and 处置完成, the others 报到
     edits = await office.outbox(kind=OutboxKind.EDIT_TEXT)
     assert len(edits) == 3
     by_chat = {e.chat_id: e for e in edits}
     assert "住建办 ✅ 09:06 已报到" in (by_chat[office.group("housing")].text or "")
     assert by_chat[office.group("housing")].buttons == [
-        [{"label": "处置完成", "data": f"c:res:{view.id}:{housing}"}]
+        [
+            {"label": "到场打卡", "data": f"c:arr:{view.id}:{housing}"},
+            {"label": "处置完成", "data": f"c:res:{view.id}:{housing}"},
+        ]
     ]
     assert by_chat[office.group("community_qianshan")].buttons[0][0]["label"] == "报到"
 

@@ -77,7 +77,7 @@ async def test_urgent_ladder_pings_then_escalates_the_silent_department_only(off
     assert hm(silent) == ["11-30 09:10", "11-30 09:20", "11-30 09:30", "11-30 09:40", "11-30 09:50"]
     card = (await office.outbox(chat_id=office.group("community_qianshan")))[0]
     assert all(p.reply_to_outbox_id == card.id for p in silent)
-    assert "千山社区：隐患 QS-2026-0001（私拉乱接电线）已派遣10分，尚未报到" in (
+    assert "千山社区：隐患 QS-2026-0001（私拉乱接电线）已派遣10分钟，尚未报到" in (
         silent[0].text or ""
     )
     assert "已报告领导小组和三级办" in (silent[2].text or "")

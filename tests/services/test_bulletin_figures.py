@@ -252,7 +252,8 @@ async def test_headline_and_previous_month(december):
     assert (cur.whistled, cur.closed, cur.open, cur.overdue) == (3, 1, 2, 1)
     assert (cur.dispatches, cur.acks_on_time, str(cur.on_time_rate)) == (8, 5, "62.5")
     assert cur.median_ack_minutes == pytest.approx(40.0, abs=0.01)
-    assert (cur.escalations, cur.reopened) == (4, 1)
+    # four escalation events, on three case-departments: 约谈 counts the latter (issue 14)
+    assert (cur.escalations, cur.reopened) == (3, 1)
     assert (cur.reports_on_time, cur.reports_late, cur.reports_missing) == (1, 1, 6)
     assert prev is not None
     assert (prev.whistled, prev.closed, prev.dispatches, prev.acks_on_time) == (1, 1, 1, 1)
@@ -288,7 +289,7 @@ async def test_department_response(december):
     assert normal.ack_limit_minutes == pytest.approx(1440.0, abs=0.01)
     assert normal.median_share == pytest.approx(2.08, abs=0.01)
     housing = rows["housing"]
-    assert (housing.cases, housing.acks, housing.acks_on_time, housing.escalations) == (3, 2, 1, 3)
+    assert (housing.cases, housing.acks, housing.acks_on_time, housing.escalations) == (3, 2, 1, 2)
     assert str(housing.on_time_rate) == "33.3"
     assert housing.median_ack_minutes == pytest.approx(55.0, abs=0.01)
     assert housing.p90_ack_minutes == pytest.approx(59.0, abs=0.01)
@@ -354,7 +355,7 @@ async def test_reports_duties_highlights_and_talks(december):
         ("千山社区", "组织楼长夜间巡查，整改电动车入户充电隐患5处。")
     ]
     assert [(t.department, t.reasons) for t in december.talks] == [
-        ("住建办", ["本月被升级3次", "按时报到率33.3%"]),
+        ("住建办", ["本月被升级案件2件", "按时报到率33.3%"]),
         ("千山社区", ["按时报到率50.0%"]),
     ]
     forms = {f.form_key: f for f in december.forms}
@@ -382,15 +383,15 @@ async def test_the_files_state_the_same_figures(december):
     summary = render_summary(december)
     assert "吹哨3起（较上月↑2），已结案1起，未结案2起，其中超期1起" in summary
     assert "按时报到率62.5%（较上月↓37.5个百分点）" in summary
-    assert "用时中位数40分（较上月↑30分）" in summary
-    assert "住建办（本月被升级3次，按时报到率33.3%）；千山社区（按时报到率50.0%）" in summary
+    assert "用时中位数40分钟（较上月↑30分钟）" in summary
+    assert "住建办（本月被升级案件2件，按时报到率33.3%）；千山社区（按时报到率50.0%）" in summary
 
     doc = Document(io.BytesIO(render_docx(december)))
     stats = next(t for t in doc.tables if t.rows[0].cells[1].text == "派遣")
     row = next([c.text for c in r.cells] for r in stats.rows if r.cells[0].text == "住建办")
-    assert row == ["住建办", "3", "2", "33.3%", "55分", "59分", "3小时", "3", "0"]
+    assert row == ["住建办", "3", "2", "33.3%", "55分钟", "59分钟", "3小时", "2", "0"]
     texts = [p.text for p in doc.paragraphs]
-    assert "1. 住建办：本月被升级3次；按时报到率33.3%。" in texts
+    assert "1. 住建办：本月被升级案件2件；按时报到率33.3%。" in texts
 
     wb = load_workbook(io.BytesIO(render_xlsx(december)))
     ledger = wb["案件台账"]
@@ -402,7 +403,7 @@ async def test_the_files_state_the_same_figures(december):
     assert first["住建办处置时间"].strftime("%Y-%m-%d %H:%M") == "2026-12-01 12:15"
     summary_sheet = {r[0]: r[1:] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary_sheet["吹哨隐患（起）"] == (3, 1, 2)
-    assert summary_sheet["升级（次）"] == (4, 0, 4)
+    assert summary_sheet["被升级案件（件）"] == (3, 0, 3)
     assert "社区工作制度履行情况" in wb.sheetnames
 
 

@@ -15,8 +15,8 @@ def test_dates_as_an_office_writes_them():
 
 
 def test_durations():
-    assert fmt_duration(timedelta(hours=2, minutes=15)) == "2小时15分"
-    assert fmt_duration(timedelta(minutes=45)) == "45分"
+    assert fmt_duration(timedelta(hours=2, minutes=15)) == "2小时15分钟"
+    assert fmt_duration(timedelta(minutes=45)) == "45分钟"
     assert fmt_duration(timedelta(days=3, hours=2, minutes=5)) == "3天2小时"
     assert fmt_duration(timedelta(seconds=30)) == "不足1分钟"
 

@@ -256,12 +256,12 @@ def build_known_month() -> Bulletin:
                 department_key="social", department="社会事业局", cases=0, acks=0, acks_on_time=0
             ),
         ],
-        talk_rule="本月被升级2次及以上，或按时报到率低于80%",
+        talk_rule="本月被升级案件2件及以上，或按时报到率低于80%",
         talks=[
             TalkProposal(
                 department_key="housing",
                 department="住建办",
-                reasons=["本月被升级4次", "按时报到率25.0%"],
+                reasons=["本月被升级案件4件", "按时报到率25.0%"],
             ),
         ],
         highlights=[

@@ -29,7 +29,7 @@ def with_bulletin(block: str) -> str:
 def test_shipped_block():
     spec = ORG.bulletin
     assert spec.deliver_at == time(16, 0)
-    assert spec.talk.describe() == "本月被升级2次及以上，或按时报到率低于80%"
+    assert spec.talk.describe() == "本月被升级案件2件及以上，或按时报到率低于80%"
     assert {d.reminder for d in spec.duties if d.reminder} == {
         "police_dispatch_meeting",
         "social_dispatch_meeting",
@@ -101,7 +101,7 @@ def response(cases: int, on_time: int, escalations: int) -> DepartmentResponse:
 def test_talk_rule_names_each_figure_and_respects_the_thresholds():
     rule = TalkRule()
     assert rule.reasons(response(10, 8, 1), 0) == []  # 80.0% is not under 80%
-    assert rule.reasons(response(10, 7, 2), 0) == ["本月被升级2次", "按时报到率70.0%"]
+    assert rule.reasons(response(10, 7, 2), 0) == ["本月被升级案件2件", "按时报到率70.0%"]
     assert rule.reasons(None, 3) == []  # missing reports count only when the rule says so
     strict = TalkRule(
         escalations_at_least=None,

@@ -22,12 +22,12 @@ def test_known_month_figures_and_changes(known):
     assert lines[0] == "<b>2026年12月消防网格化工作通报</b>"
     assert lines[1] == "隐患：吹哨7起（较上月↑2），已结案4起，未结案3起，其中超期1起。"
     assert lines[2] == (
-        "报到：用时中位数18分（较上月↓4分），按时报到率70.0%（较上月↓30.0个百分点），"
-        "升级4次（较上月↑3），核查未通过1次。"
+        "报到：用时中位数18分钟（较上月↓4分钟），按时报到率70.0%（较上月↓30.0个百分点），"
+        "被升级案件4件（较上月↑3），核查未通过1次。"
     )
     assert lines[3] == "月报：应报6份，按时3份，逾期1份，未报送2份（较上月↑1）。"
     assert lines[4] == "未报送：住建办《住建办物业消防工作报告》；梨花社区《社区履职情况》。"
-    assert lines[5] == "<b>建议约谈</b>：住建办（本月被升级4次，按时报到率25.0%）。"
+    assert lines[5] == "<b>建议约谈</b>：住建办（本月被升级案件4件，按时报到率25.0%）。"
     assert lines[6] == "久未结案：QS-2026-0003 消防通道堵塞 · 千山社区，12月2日吹哨，已29天6小时。"
 
 
@@ -41,8 +41,8 @@ def test_unchanged_figure_reads_flat(known):
     same = known.current.model_copy(update={"escalations": 4})
     prev = known.previous.model_copy(update={"escalations": 4, "median_ack_minutes": 18.0})
     text = render_summary(known.model_copy(update={"current": same, "previous": prev}))
-    assert "升级4次（较上月持平）" in text
-    assert "用时中位数18分（较上月持平）" in text
+    assert "被升级案件4件（较上月持平）" in text
+    assert "用时中位数18分钟（较上月持平）" in text
 
 
 def test_empty_month(empty):
@@ -69,7 +69,7 @@ def test_huge_month_fits_one_message(known):
     long_name = "某某街道某某社区居民委员会" * 6 + "&<>"
     talks = [
         TalkProposal(
-            department_key=f"d{i}", department=f"{long_name}{i}", reasons=["本月被升级9次"] * 5
+            department_key=f"d{i}", department=f"{long_name}{i}", reasons=["本月被升级案件9件"] * 5
         )
         for i in range(400)
     ]

@@ -140,7 +140,7 @@ def test_summary_and_department_figures(known):
     depts = rows_by_key(wb["部门响应"])
     assert depts["住建办"]["按时报到率（%）"] == 25.0
     assert depts["住建办"]["报到用时90%分位（分钟）"] == 300.0
-    assert depts["住建办"]["升级"] == 4
+    assert depts["住建办"]["被升级案件"] == 4
     assert depts["社会事业局"]["报到用时中位数（分钟）"] == "—"
     assert depts["社会事业局"]["按时报到率（%）"] == "—"
     reports = rows_by_key(wb["月报报送"])
