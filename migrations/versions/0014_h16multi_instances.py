@@ -4,8 +4,8 @@
 claimed go back to the queue within seconds; `send_buckets` holds the bot token's shared
 send budget (overall and per chat), so several couriers together stay inside Telegram's limits.
 
-Revision ID: 0012_h16multi_instances
-Revises: 0011_h15_docs_signoff
+Revision ID: 0014_h16multi_instances
+Revises: 0013_h14_followup_deadline
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 import models.base
 
-revision = "0012_h16multi_instances"
-down_revision = "0011_h15_docs_signoff"
+revision = "0014_h16multi_instances"
+down_revision = "0013_h14_followup_deadline"
 branch_labels = None
 depends_on = None
 
