@@ -143,7 +143,7 @@ def test_each_department_is_measured_against_its_own_ladder(known):
     bars = {b.label: b for b in response_bars(known.response)}
     # 住建办 answered urgent cases in 95 minutes against a 30-minute ladder: over, in red.
     urgent = bars["住建办（紧急）"]
-    assert urgent.over and urgent.text == "1小时35分 / 时限30分（317%）"
+    assert urgent.over and urgent.text == "1小时35分钟 / 时限30分钟（317%）"
     # Its normal cases ran on an 8-hour ladder and are inside it: not mixed with the urgent.
     normal = bars["住建办（一般）"]
     assert not normal.over and normal.text == "5小时 / 时限8小时（62%）"
@@ -154,7 +154,7 @@ def test_bars_are_labelled_and_small_values_stay_visible(known):
     fig = build_figure(known)
     _, bottom = fig.axes[:2]
     shown = {t.get_text().strip() for t in texts_of(fig)}
-    assert {"8分 / 时限8小时（2%）", "6分 / 时限30分（20%）", "升级时限（100%）"} <= shown
+    assert {"8分钟 / 时限8小时（2%）", "6分钟 / 时限30分钟（20%）", "升级时限（100%）"} <= shown
     right = bottom.get_xlim()[1]
     widths = {
         label.get_text(): patch.get_width()
@@ -178,4 +178,4 @@ def test_a_department_far_past_its_limit_does_not_flatten_the_rest(known):
     fig = build_figure(known.model_copy(update={"response": rows}))
     _, bottom = fig.axes[:2]
     assert bottom.get_xlim()[1] == SHARE_CAP
-    assert "1小时35分 / 时限30分（5000%）" in {t.get_text().strip() for t in texts_of(fig)}
+    assert "1小时35分钟 / 时限30分钟（5000%）" in {t.get_text().strip() for t in texts_of(fig)}
