@@ -28,7 +28,7 @@ from models.people import Person
 from services.cases import cards
 from services.cases.env import CaseEnv
 from services.cases.ladder import Action, chase_step
-from services.cases.lifecycle import lock_case, member_part, record_event, refresh_cards
+from services.cases.lifecycle import lock_part, member_part, record_event, refresh_cards
 from services.cases.views import view_of
 from services.errors import Refusal
 from services.geo import distance_m, fmt_distance
@@ -170,17 +170,10 @@ async def advance_arrival(
     session: AsyncSession, env: CaseEnv, row_id: int, now: datetime
 ) -> Action | None:
     """One department's arrival chase at `now`: at most one message, then the next look."""
-    case_id = await session.scalar(
-        select(CaseDepartment.case_id).where(CaseDepartment.id == row_id)
-    )
-    if case_id is None:
+    locked = await lock_part(session, row_id)
+    if locked is None:
         return None
-    case = await lock_case(session, case_id)
-    row = await session.scalar(
-        select(CaseDepartment)
-        .where(CaseDepartment.id == row_id)
-        .execution_options(populate_existing=True)
-    )
+    case, row = locked
     if row is None or row.arrive_next_at is None or row.arrive_next_at > now:
         return None
     if (

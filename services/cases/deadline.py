@@ -23,7 +23,7 @@ from services.buttons import CASE, CaseAction
 from services.cases import cards
 from services.cases.env import CaseEnv
 from services.cases.ladder import Action, LadderState, step
-from services.cases.lifecycle import lock_case, record_event
+from services.cases.lifecycle import lock_part, record_event
 from services.cases.views import view_of
 from services.outbox import (
     Button,
@@ -52,17 +52,10 @@ async def advance_resolution(
     session: AsyncSession, env: CaseEnv, row_id: int, now: datetime
 ) -> Action | None:
     """One department's 处置 chase at `now`: at most one message, then the next look."""
-    case_id = await session.scalar(
-        select(CaseDepartment.case_id).where(CaseDepartment.id == row_id)
-    )
-    if case_id is None:
+    locked = await lock_part(session, row_id)
+    if locked is None:
         return None
-    case = await lock_case(session, case_id)
-    row = await session.scalar(
-        select(CaseDepartment)
-        .where(CaseDepartment.id == row_id)
-        .execution_options(populate_existing=True)
-    )
+    case, row = locked
     if row is None or row.resolve_next_at is None or row.resolve_next_at > now:
         return None
     if (

@@ -95,6 +95,25 @@ async def lock_case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
+async def lock_part(
+    session: AsyncSession, row_id: int
+) -> tuple[Case, CaseDepartment | None] | None:
+    """A department's part and its case, the case locked first (the order every writer takes);
+    the part is re-read under that lock. None when the part does not exist."""
+    case_id = await session.scalar(
+        select(CaseDepartment.case_id).where(CaseDepartment.id == row_id)
+    )
+    if case_id is None:
+        return None
+    case = await lock_case(session, case_id)
+    row = await session.scalar(
+        select(CaseDepartment)
+        .where(CaseDepartment.id == row_id)
+        .execution_options(populate_existing=True)
+    )
+    return case, row
+
+
 async def _rows(session: AsyncSession, case_id: int) -> list[CaseDepartment]:
     return list(
         await session.scalars(

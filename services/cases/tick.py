@@ -24,7 +24,7 @@ from services.cases import arrival, cards, deadline
 from services.cases.env import VERIFY_WITHIN, CaseEnv
 from services.cases.ladder import Action, LadderState
 from services.cases.ladder import step as ladder_step
-from services.cases.lifecycle import lock_case, record_event
+from services.cases.lifecycle import lock_case, lock_part, record_event
 from services.cases.views import view_of
 from services.outbox import (
     Button,
@@ -44,17 +44,10 @@ async def advance_ladder(
     session: AsyncSession, env: CaseEnv, row_id: int, now: datetime
 ) -> Action | None:
     """One department's ladder at `now`: send what is due (at most one message), move on."""
-    case_id = await session.scalar(
-        select(CaseDepartment.case_id).where(CaseDepartment.id == row_id)
-    )
-    if case_id is None:
+    locked = await lock_part(session, row_id)
+    if locked is None:
         return None
-    case = await lock_case(session, case_id)
-    row = await session.scalar(
-        select(CaseDepartment)
-        .where(CaseDepartment.id == row_id)
-        .execution_options(populate_existing=True)
-    )
+    case, row = locked
     if row is None or row.status != DeptStatus.PENDING or row.next_ping_at is None:
         return None  # reported for duty (or removed) since the tick looked
     if row.next_ping_at > now:
