@@ -39,12 +39,12 @@ demo: $(RUNTIME)
 	$(BIN)/firegrid demo
 
 # Page PNGs of the sample 通报 through LibreOffice (skipped with a message when not installed).
-docs: $(STAMP)
+docs: $(DEV)
 	$(BIN)/python -m pip install -q pypdfium2 || echo "pypdfium2 not installed: pages cannot be drawn"
 	$(BIN)/python -m tools.render_docs
 
 # Rewrite the shipped Word template from services/bulletin/template.py.
-template: $(STAMP)
+template: $(RUNTIME)
 	$(BIN)/python -m services.bulletin.template
 
 # Benchmarks print figures (they are not tests); see the README for what each measures.
