@@ -259,10 +259,12 @@ class FakeTelegramServer:
             # asyncio's stream callback from logging the cancellation as an unhandled error.
             log.debug("fake Telegram connection closed at shutdown")
         finally:
-            self._connections.discard(task)
             writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()  # a cancel at shutdown may land here too
+            # only now: stop_async awaits every task still in the set, so none is left pending
+            # at wait_closed when the loop closes ("Task was destroyed but it is pending")
+            self._connections.discard(task)
 
     async def _route(self, request: HttpRequest) -> HttpResponse | str | None:
         path = request.path
