@@ -16,7 +16,7 @@ from handlers.context import CustomContext
 from models.dto import PersonInfo
 from models.enums import ROLE_LABELS, Role
 from services.errors import Refusal
-from services.people import person_by_user, refresh_name
+from services.people import who_is_asking
 
 log = logging.getLogger("firegrid.guards")
 
@@ -89,8 +89,7 @@ async def current_person(update: Update, context: CustomContext) -> PersonInfo |
     if user is None:
         return None
     async with context.rt.transaction() as session:
-        await refresh_name(session, user.id, display_name(update), user.username)
-        return await person_by_user(session, user.id)
+        return await who_is_asking(session, user.id, display_name(update), user.username)
 
 
 def role_refusal(roles: Collection[Role]) -> str:

@@ -18,11 +18,52 @@ UNKNOWN_NAME = "（未知）"
 
 
 async def person_by_user(session: AsyncSession, telegram_user_id: int) -> PersonInfo | None:
-    """The active person behind a Telegram user id, with department and areas."""
-    person = await session.scalar(
-        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
+    """The active person behind a Telegram user id, with department and areas: one indexed
+    read (the person, its department and its areas joined; one row per area)."""
+    found = await _who(session, telegram_user_id)
+    return None if found is None else found[1]
+
+
+async def _who(session: AsyncSession, telegram_user_id: int) -> tuple[Person, PersonInfo] | None:
+    rows = (
+        await session.execute(
+            select(Person, Department, Area)
+            .outerjoin(Department, Department.id == Person.department_id)
+            .outerjoin(PersonArea, PersonArea.person_id == Person.id)
+            .outerjoin(Area, Area.id == PersonArea.area_id)
+            .where(Person.telegram_user_id == telegram_user_id, Person.active.is_(True))
+            .order_by(Person.id, Area.id)
+        )
+    ).all()
+    if not rows:
+        return None
+    person, dept = rows[0][0], rows[0][1]
+    areas = tuple(AreaInfo.model_validate(row[2]) for row in rows if row[0] is person and row[2])
+    info = PersonInfo(
+        id=person.id,
+        telegram_user_id=person.telegram_user_id,
+        display_name=person.display_name,
+        role=person.role,
+        department=DepartmentInfo.model_validate(dept) if dept else None,
+        areas=areas,
     )
-    return await to_info(session, person) if person is not None else None
+    return person, info
+
+
+async def who_is_asking(
+    session: AsyncSession, telegram_user_id: int, display_name: str, username: str | None
+) -> PersonInfo | None:
+    """Who is asking, on every update: one indexed read; the stored name is kept in step with
+    Telegram (admins start with a placeholder) by an UPDATE only when it changed."""
+    found = await _who(session, telegram_user_id)
+    if found is None:
+        return None
+    person, info = found
+    name = display_name[:128]
+    if person.display_name != name or person.username != username:
+        person.display_name, person.username = name, username
+        info = info.model_copy(update={"display_name": name})
+    return info
 
 
 async def person_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
@@ -59,16 +100,6 @@ async def to_info(session: AsyncSession, person: Person) -> PersonInfo:
         department=DepartmentInfo.model_validate(dept) if dept else None,
         areas=tuple(AreaInfo.model_validate(a) for a in areas),
     )
-
-
-async def refresh_name(
-    session: AsyncSession, telegram_user_id: int, display_name: str, username: str | None
-) -> None:
-    """Keep the stored name in step with Telegram (admins start with a placeholder)."""
-    person = await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
-    if person is not None and (person.display_name != display_name or person.username != username):
-        person.display_name = display_name[:128]
-        person.username = username
 
 
 async def list_people(session: AsyncSession) -> list[PersonInfo]:
